@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "HeraldBench", targets: ["HeraldBench"]),
+    ],
+    targets: [
+        // System C libraries through C module targets: libcurl for every wire, SQLite for state.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+
+        .target(name: "HeraldNet", dependencies: ["CCurl"]),
+        .target(name: "HeraldCore", dependencies: ["HeraldNet"]),
+        .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
+        .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
+        .executableTarget(
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole"]),
+        .executableTarget(
+            name: "HeraldBench",
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
+
+        // Test peers written in Swift (stub OpenAI-compatible server); the real peers are scripts beside them.
+        .target(name: "HeraldPeers", dependencies: [], path: "Tests/Peers/Swift"),
+
+        .testTarget(name: "HeraldNetTests", dependencies: ["HeraldNet", "HeraldPeers"]),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"]),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldNet", "HeraldPeers"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["HeraldConsole", "HeraldCore"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "herald"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,190 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A small blocking HTTP/1.1 server on 127.0.0.1 for tests and benchmarks: one thread accepts,
+/// one thread serves each connection, keep-alive honoured. It speaks just enough HTTP for
+/// libcurl: Content-Length request bodies, Content-Length or close-delimited responses.
+///
+/// `@unchecked Sendable`: the listening socket is written once in `init` and closed in `stop`;
+/// everything mutable is behind `state`.
+public final class StubHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [String: String]
+        public var body: Data
+    }
+
+    /// What to send back.
+    public enum Response: Sendable {
+        /// A complete response with Content-Length.
+        case full(status: Int, contentType: String, body: Data)
+        /// A `text/event-stream` written chunk by chunk, then the connection closes.
+        case stream(status: Int, chunks: [Data], delay: Duration)
+        /// Raw bytes written as they are, then the connection closes.
+        case raw(Data)
+    }
+
+    public typealias Handler = @Sendable (Request) -> Response
+
+    public let port: Int
+    private let listenFD: Int32
+    private let handler: Handler
+    private let state = Mutex<(stopped: Bool, clients: Set<Int32>)>((false, []))
+
+    /// Starts listening on 127.0.0.1 (`port` 0 picks a free one).
+    public init(port: Int = 0, handler: @escaping Handler) throws {
+        signal(SIGPIPE, SIG_IGN)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw StubError("socket failed") }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 1024) == 0 else {
+            close(fd)
+            throw StubError("bind/listen on port \(port) failed: errno \(errno)")
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        self.port = Int(UInt16(bigEndian: addr.sin_port))
+        self.listenFD = fd
+        self.handler = handler
+        let t = Thread { [self] in acceptLoop() }
+        t.start()
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Stops accepting and closes every open connection, as a crashed server would.
+    public func stop() {
+        let clients = state.withLock { s -> Set<Int32> in
+            s.stopped = true
+            return s.clients
+        }
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        for c in clients { shutdown(c, Int32(SHUT_RDWR)) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let c = accept(listenFD, nil, nil)
+            if c < 0 {
+                if state.withLock({ $0.stopped }) { return }
+                if errno == EINTR { continue }
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            state.withLock { _ = $0.clients.insert(c) }
+            let t = Thread { [self] in serve(c) }
+            t.stackSize = 256 << 10
+            t.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            state.withLock { _ = $0.clients.remove(fd) }
+            close(fd)
+        }
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            // Read until the end of the headers.
+            var headerEnd: Int? = nil
+            while headerEnd == nil {
+                if let r = find(buffer, [13, 10, 13, 10]) {
+                    headerEnd = r
+                    break
+                }
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+            let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count >= 2 else { return }
+            var headers: [String: String] = [:]
+            for l in lines {
+                if let colon = l.firstIndex(of: ":") {
+                    headers[l[..<colon].lowercased()] = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+            }
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            let bodyStart = headerEnd! + 4
+            while buffer.count < bodyStart + length {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<n])
+            }
+            let body = Data(buffer[bodyStart..<(bodyStart + length)])
+            buffer.removeFirst(bodyStart + length)
+            let request = Request(
+                method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: body)
+            switch handler(request) {
+            case .full(let status, let type, let body):
+                let h = "HTTP/1.1 \(status) X\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n\r\n"
+                if !write(fd, Data(h.utf8) + body) { return }
+            case .stream(let status, let chunks, let delay):
+                let h = "HTTP/1.1 \(status) X\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                if !write(fd, Data(h.utf8)) { return }
+                for c in chunks {
+                    if delay > .zero { Thread.sleep(forTimeInterval: delay.seconds) }
+                    if !write(fd, c) { return }
+                }
+                return
+            case .raw(let data):
+                _ = write(fd, data)
+                return
+            }
+        }
+    }
+
+    private func write(_ fd: Int32, _ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = send(fd, raw.baseAddress! + off, raw.count - off, Int32(MSG_NOSIGNAL))
+                if n <= 0 { return false }
+                off += n
+            }
+            return true
+        }
+    }
+
+    private func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
+            if Array(hay[i..<(i + needle.count)]) == needle { return i }
+        }
+        return nil
+    }
+}
+
+public struct StubError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, a) = components
+        return Double(s) + Double(a) / 1e18
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+
+/// A stub OpenAI-compatible chat completions server on loopback, for tests and HeraldBench.
+/// It answers `POST /v1/chat/completions` (streaming or not) from a script the test controls,
+/// records every prompt it was sent, and can misbehave on purpose.
+public final class StubOpenAIServer: Sendable {
+    /// How to answer one request.
+    public enum Reply: Sendable {
+        /// Stream `text` in `pieces` deltas, `delay` between deltas.
+        case text(String, pieces: Int = 3, delay: Duration = .zero)
+        /// A tool call the agent must run, then the model is asked again.
+        case toolCall(name: String, arguments: String)
+        /// A chunk that is not JSON.
+        case malformedJSON
+        /// Content bytes that are not UTF-8.
+        case invalidUTF8
+        /// An HTTP error status.
+        case status(Int)
+    }
+
+    public struct Message: Sendable {
+        public var role: String
+        public var content: String
+    }
+
+    public typealias Script = @Sendable (_ messages: [Message]) -> Reply
+
+    private let server: StubHTTPServer
+    private let recorded = Mutex<[[Message]]>([])
+    private let script: Script
+
+    public init(port: Int = 0, script: @escaping Script = StubOpenAIServer.echo) throws {
+        self.script = script
+        let box = Mutex<StubOpenAIServer?>(nil)
+        server = try StubHTTPServer(port: port) { request in
+            guard let me = box.withLock({ $0 }) else { return .full(status: 503, contentType: "text/plain", body: Data()) }
+            return me.handle(request)
+        }
+        box.withLock { $0 = self }
+    }
+
+    /// Replies "echo: <last user message>".
+    public static let echo: Script = { messages in
+        .text("echo: " + (messages.last { $0.role == "user" }?.content ?? ""))
+    }
+
+    public var baseURL: String { server.baseURL + "/v1" }
+    public var port: Int { server.port }
+
+    /// Every chat request received so far, as its message list.
+    public var requests: [[Message]] { recorded.withLock { $0 } }
+
+    public func stop() { server.stop() }
+
+    private func handle(_ request: StubHTTPServer.Request) -> StubHTTPServer.Response {
+        if request.path.hasSuffix("/health") {
+            return .full(status: 200, contentType: "application/json", body: Data(#"{"status":"ok"}"#.utf8))
+        }
+        guard request.method == "POST", request.path.hasSuffix("/chat/completions"),
+            let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
+            let raw = json["messages"] as? [[String: Any]]
+        else { return .full(status: 404, contentType: "text/plain", body: Data("not found".utf8)) }
+        let messages = raw.map { Message(role: $0["role"] as? String ?? "", content: $0["content"] as? String ?? "") }
+        recorded.withLock { $0.append(messages) }
+        let stream = json["stream"] as? Bool ?? false
+        let reply = script(messages)
+        let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }
+        switch reply {
+        case .status(let code):
+            return .full(status: code, contentType: "application/json", body: Data(#"{"error":{"message":"stub failure"}}"#.utf8))
+        case .malformedJSON:
+            return .stream(status: 200, chunks: [Data("data: {\"choices\":[{\"delta\":{\"content\":\"hel\n\n".utf8), Data("data: [DONE]\n\n".utf8)], delay: .zero)
+        case .invalidUTF8:
+            var bytes = Data("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad ".utf8)
+            bytes.append(contentsOf: [0xFF, 0xFE, 0xC3])
+            bytes.append(Data("\"}}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n".utf8))
+            return .stream(status: 200, chunks: [bytes], delay: .zero)
+        case .toolCall(let name, let arguments):
+            let call: [String: Any] = [
+                "choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "id": "call_1", "type": "function", "function": ["name": name, "arguments": arguments]]]], "finish_reason": "tool_calls"]]
+            ]
+            return .stream(status: 200, chunks: [Self.event(call), Data("data: [DONE]\n\n".utf8)], delay: .zero)
+        case .text(let text, let pieces, let delay):
+            let parts = Self.split(text, into: max(1, pieces))
+            if !stream {
+                let body: [String: Any] = [
+                    "choices": [["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]],
+                    "usage": ["prompt_tokens": promptTokens, "completion_tokens": parts.count, "total_tokens": promptTokens + parts.count],
+                ]
+                return .full(status: 200, contentType: "application/json", body: try! JSONSerialization.data(withJSONObject: body))
+            }
+            var chunks = parts.map { Self.event(["choices": [["index": 0, "delta": ["content": $0]]]]) }
+            chunks.append(Self.event(["choices": [["index": 0, "delta": [:] as [String: Any], "finish_reason": "stop"]]]))
+            chunks.append(Self.event(["choices": [] as [Any], "usage": ["prompt_tokens": promptTokens, "completion_tokens": parts.count, "total_tokens": promptTokens + parts.count]]))
+            chunks.append(Data("data: [DONE]\n\n".utf8))
+            return .stream(status: 200, chunks: chunks, delay: delay)
+        }
+    }
+
+    private static func event(_ object: [String: Any]) -> Data {
+        var d = Data("data: ".utf8)
+        d.append(try! JSONSerialization.data(withJSONObject: object))
+        d.append(Data("\n\n".utf8))
+        return d
+    }
+
+    private static func split(_ text: String, into n: Int) -> [String] {
+        let chars = Array(text)
+        guard !chars.isEmpty else { return [""] }
+        let size = max(1, (chars.count + n - 1) / n)
+        return stride(from: 0, to: chars.count, by: size).map { String(chars[$0..<min($0 + size, chars.count)]) }
+    }
+}
