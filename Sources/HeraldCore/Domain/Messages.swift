@@ -1,0 +1,110 @@
+import Foundation
+
+/// A message from a platform, as an adapter hands it to the core.
+public struct InboundMessage: Sendable, Codable, Equatable {
+    public var conversation: ConversationRef
+    public var sender: Sender
+    /// The platform's id for this event; unique per (platform, account). Duplicates are dropped.
+    public var eventID: String
+    public var text: String
+    public var attachments: [Attachment]
+    /// The platform message id this one replies to, if any.
+    public var replyTo: String?
+    public var receivedAt: Date
+
+    public init(
+        conversation: ConversationRef, sender: Sender, eventID: String, text: String,
+        attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date()
+    ) {
+        self.conversation = conversation
+        self.sender = sender
+        self.eventID = eventID
+        self.text = text
+        self.attachments = attachments
+        self.replyTo = replyTo
+        self.receivedAt = receivedAt
+    }
+}
+
+/// An inbound message as stored in the inbox.
+public struct InboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var message: InboundMessage
+    public var attempts: Int
+
+    public init(id: Int64, message: InboundMessage, attempts: Int = 0) {
+        self.id = id
+        self.message = message
+        self.attempts = attempts
+    }
+}
+
+/// A reply on its way to a platform.
+public struct OutboundMessage: Sendable, Codable, Equatable {
+    public var conversation: ConversationRef
+    /// Markdown as the model wrote it; adapters render it in their dialect.
+    public var text: String
+    public var attachments: [Attachment]
+    /// The platform message id to reply to, if any.
+    public var replyTo: String?
+    /// The inbox row this answers, if any.
+    public var inboxID: Int64?
+
+    public init(
+        conversation: ConversationRef, text: String, attachments: [Attachment] = [],
+        replyTo: String? = nil, inboxID: Int64? = nil
+    ) {
+        self.conversation = conversation
+        self.text = text
+        self.attachments = attachments
+        self.replyTo = replyTo
+        self.inboxID = inboxID
+    }
+}
+
+/// An outbox row being delivered. `id` is stable across retries: adapters use it as the
+/// idempotency key (Matrix txnId, email Message-ID).
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var message: OutboundMessage
+    public var attempts: Int
+
+    public init(id: Int64, message: OutboundMessage, attempts: Int) {
+        self.id = id
+        self.message = message
+        self.attempts = attempts
+    }
+}
+
+/// Delivery state of an outbox row.
+public enum OutboxState: String, Sendable, Codable {
+    case pending, sending, sent, failed
+}
+
+/// What a platform said when it accepted a message.
+public struct DeliveryReceipt: Sendable, Equatable {
+    /// The platform's ids for the messages sent (a long reply may go out in chunks).
+    public var platformMessageIDs: [String]
+
+    public init(platformMessageIDs: [String]) { self.platformMessageIDs = platformMessageIDs }
+}
+
+/// Why a delivery failed, as the adapter judges it.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Try again; after `retryAfter` if the platform said so.
+        case transient(retryAfter: Duration?)
+        /// Will never succeed (blocked, chat gone, rejected content).
+        case permanent
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

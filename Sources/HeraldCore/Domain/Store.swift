@@ -1,0 +1,170 @@
+import Foundation
+
+/// Which adapter instance: a platform and the account Herald uses there.
+public struct AdapterID: Hashable, Sendable, CustomStringConvertible {
+    public var platform: Platform
+    public var account: String
+
+    public init(platform: Platform, account: String) {
+        self.platform = platform
+        self.account = account
+    }
+
+    public var description: String { "\(platform.rawValue)/\(account)" }
+}
+
+/// An adapter's position in its platform's event stream (Telegram offset, Matrix since-token,
+/// IMAP UID), saved in the same transaction as the events it covers.
+public struct CursorUpdate: Sendable, Equatable {
+    public var adapter: AdapterID
+    public var key: String
+    public var value: String
+
+    public init(adapter: AdapterID, key: String, value: String) {
+        self.adapter = adapter
+        self.key = key
+        self.value = value
+    }
+}
+
+/// How an inbox row ended when it produced no turn.
+public enum InboxDisposition: String, Sendable {
+    /// From a sender who is not allowed; kept, never shown to a model.
+    case denied
+    /// Given up on after repeated errors; the error is kept with it.
+    case failed
+}
+
+/// Everything one finished turn writes, committed atomically: the inbox row is marked done,
+/// the session grows by `appended`, `replies` enter the outbox, and `usage` is recorded.
+public struct TurnCommit: Sendable {
+    public var inboxID: Int64
+    public var sessionID: String?
+    public var appended: [SessionMessage]
+    public var replies: [OutboundMessage]
+    public var usage: [UsageRecord]
+
+    public init(
+        inboxID: Int64, sessionID: String?, appended: [SessionMessage], replies: [OutboundMessage],
+        usage: [UsageRecord] = []
+    ) {
+        self.inboxID = inboxID
+        self.sessionID = sessionID
+        self.appended = appended
+        self.replies = replies
+        self.usage = usage
+    }
+}
+
+/// A pairing request from an unknown sender.
+public struct PairingRecord: Sendable, Equatable {
+    public enum State: String, Sendable { case pending, approved, denied }
+    public var code: String
+    public var adapter: AdapterID
+    public var sender: Sender
+    public var conversation: ConversationRef
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var state: State
+
+    public init(
+        code: String, adapter: AdapterID, sender: Sender, conversation: ConversationRef, createdAt: Date,
+        expiresAt: Date, state: State
+    ) {
+        self.code = code
+        self.adapter = adapter
+        self.sender = sender
+        self.conversation = conversation
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.state = state
+    }
+}
+
+/// What asking for a pairing code gave.
+public enum PairingOutcome: Sendable, Equatable {
+    /// A new code was issued: tell the sender.
+    case issued(String)
+    /// The sender already has a pending code: say nothing more.
+    case alreadyPending(String)
+    /// Too many pending requests on this adapter: say nothing.
+    case tooMany
+}
+
+/// A session with its last activity, for listings.
+public struct SessionSummary: Sendable, Equatable {
+    public var session: SessionRecord
+    public var active: Bool
+    public var messages: Int
+    public var lastActivity: Date?
+
+    public init(session: SessionRecord, active: Bool, messages: Int, lastActivity: Date?) {
+        self.session = session
+        self.active = active
+        self.messages = messages
+        self.lastActivity = lastActivity
+    }
+}
+
+/// The durable operations the pipeline needs. HeraldStore implements it on SQLite; a
+/// PostgreSQL store can follow without touching the core.
+public protocol Store: Sendable {
+    // MARK: Intake
+    /// Commits new inbound messages together with the adapter's cursor, in one transaction.
+    /// Messages whose (platform, account, eventID) is already stored are ignored.
+    /// Returns the entries that were new.
+    func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) async throws -> [InboxEntry]
+    func cursor(adapter: AdapterID, key: String) async throws -> String?
+
+    // MARK: Lanes
+    /// Pending inbox rows with id greater than `after`, for the given adapters, oldest first.
+    func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) async throws -> [InboxEntry]
+    func closeInbox(_ id: Int64, as disposition: InboxDisposition, error: String?) async throws
+    /// Counts a failed attempt at a turn and records the error; the row stays pending.
+    func recordInboxAttempt(_ id: Int64, error: String) async throws -> Int
+
+    // MARK: Sessions
+    /// The conversation's current session, created with `profile` if there is none.
+    func activeSession(for conversation: ConversationRef, profile: String) async throws -> SessionRecord
+    /// Ends the conversation's current session and starts a fresh one.
+    func startNewSession(for conversation: ConversationRef, profile: String) async throws -> SessionRecord
+    func session(id: String) async throws -> SessionRecord?
+    func sessions(limit: Int) async throws -> [SessionSummary]
+    /// The newest `limit` messages of a session, oldest first.
+    func history(sessionID: String, limit: Int) async throws -> [SessionMessage]
+    func setSlot(_ slot: Int?, sessionID: String) async throws
+
+    // MARK: Turns
+    /// Commits a finished turn atomically; returns the new outbox ids in order.
+    @discardableResult
+    func completeTurn(_ turn: TurnCommit) async throws -> [Int64]
+    /// Queues messages that answer no inbox row (notices, job results).
+    @discardableResult
+    func enqueue(_ messages: [OutboundMessage]) async throws -> [Int64]
+
+    // MARK: Outbox
+    /// Marks due rows `sending` and returns them: only the oldest unfinished row of each
+    /// conversation, so replies go out in order.
+    func claimDueOutbox(now: Date, adapters: Set<AdapterID>, limit: Int) async throws -> [OutboxEntry]
+    func markSent(_ id: Int64, receipt: DeliveryReceipt) async throws
+    func markRetry(_ id: Int64, error: String, notBefore: Date) async throws
+    func markFailed(_ id: Int64, error: String) async throws
+    /// Rows left `sending` by a crash go back to `pending`; returns their ids.
+    func recoverInterruptedDeliveries(adapters: Set<AdapterID>) async throws -> [Int64]
+    /// The earliest `next_attempt_at` of pending rows, to sleep until.
+    func nextOutboxAttempt(adapters: Set<AdapterID>) async throws -> Date?
+    func outboxState(_ id: Int64) async throws -> (state: OutboxState, platformMessageID: String?, error: String?)?
+
+    // MARK: Access
+    func isApproved(adapter: AdapterID, senderID: String) async throws -> Bool
+    func requestPairing(
+        adapter: AdapterID, sender: Sender, conversation: ConversationRef, code: String, now: Date,
+        validity: TimeInterval, maxPending: Int
+    ) async throws -> PairingOutcome
+    func approvePairing(code: String, now: Date) async throws -> PairingRecord?
+    func denyPairing(code: String) async throws -> PairingRecord?
+    func pairings(now: Date) async throws -> [PairingRecord]
+
+    // MARK: Usage
+    func usage(sessionID: String) async throws -> [UsageRecord]
+}

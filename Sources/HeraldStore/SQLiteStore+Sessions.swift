@@ -1,0 +1,126 @@
+import Foundation
+import HeraldCore
+
+extension SQLiteStore {
+    public func activeSession(for conversation: ConversationRef, profile: String) throws -> SessionRecord {
+        if let s = try db.query(
+            "SELECT id, profile, created_at, slot FROM sessions WHERE conversation = ? AND active = 1",
+            [.text(conversation.key)]
+        ).first {
+            return SessionRecord(
+                id: s[0].string ?? "", conversation: conversation, profile: s[1].string ?? profile,
+                createdAt: Date(timeIntervalSince1970: s[2].double ?? 0), slot: s[3].int.map { Int($0) })
+        }
+        return try insertSession(conversation, profile: profile)
+    }
+
+    public func startNewSession(for conversation: ConversationRef, profile: String) throws -> SessionRecord {
+        try db.transaction {
+            try db.query("UPDATE sessions SET active = 0 WHERE conversation = ? AND active = 1", [.text(conversation.key)])
+            return try insertSession(conversation, profile: profile)
+        }
+    }
+
+    private func insertSession(_ conversation: ConversationRef, profile: String) throws -> SessionRecord {
+        let record = SessionRecord(
+            id: UUID().uuidString.lowercased(), conversation: conversation, profile: profile, createdAt: Date())
+        try db.query(
+            "INSERT INTO sessions (id, conversation, profile, active, created_at) VALUES (?, ?, ?, 1, ?)",
+            [.text(record.id), .text(conversation.key), .text(profile), .real(record.createdAt.timeIntervalSince1970)])
+        return record
+    }
+
+    public func session(id: String) throws -> SessionRecord? {
+        guard let s = try db.query(
+            "SELECT id, conversation, profile, created_at, slot FROM sessions WHERE id = ?", [.text(id)]
+        ).first, let conversation = ConversationRef(key: s[1].string ?? "") else { return nil }
+        return SessionRecord(
+            id: s[0].string ?? "", conversation: conversation, profile: s[2].string ?? "",
+            createdAt: Date(timeIntervalSince1970: s[3].double ?? 0), slot: s[4].int.map { Int($0) })
+    }
+
+    public func sessions(limit: Int) throws -> [SessionSummary] {
+        try db.query(
+            """
+            SELECT s.id, s.conversation, s.profile, s.created_at, s.slot, s.active,
+                   (SELECT count(*) FROM session_messages m WHERE m.session_id = s.id),
+                   (SELECT max(created_at) FROM session_messages m WHERE m.session_id = s.id)
+            FROM sessions s ORDER BY s.created_at DESC LIMIT ?
+            """, [.int(Int64(limit))]
+        ).compactMap { r in
+            guard let conversation = ConversationRef(key: r[1].string ?? "") else { return nil }
+            return SessionSummary(
+                session: SessionRecord(
+                    id: r[0].string ?? "", conversation: conversation, profile: r[2].string ?? "",
+                    createdAt: Date(timeIntervalSince1970: r[3].double ?? 0), slot: r[4].int.map { Int($0) }),
+                active: r[5].int == 1, messages: Int(r[6].int ?? 0),
+                lastActivity: r[7].double.map { Date(timeIntervalSince1970: $0) })
+        }
+    }
+
+    public func history(sessionID: String, limit: Int) throws -> [SessionMessage] {
+        try db.query(
+            """
+            SELECT role, content, tokens, tool_call_id, tool_calls FROM session_messages
+            WHERE session_id = ? ORDER BY id DESC LIMIT ?
+            """, [.text(sessionID), .int(Int64(limit))]
+        ).reversed().map { r in
+            SessionMessage(
+                role: SessionMessage.Role(rawValue: r[0].string ?? "") ?? .user, content: r[1].string ?? "",
+                tokens: Int(r[2].int ?? 0), toolCallID: r[3].string,
+                toolCalls: r[4].string.flatMap { try? decoder.decode([ToolCall].self, from: Data($0.utf8)) })
+        }
+    }
+
+    public func setSlot(_ slot: Int?, sessionID: String) throws {
+        try db.query("UPDATE sessions SET slot = ? WHERE id = ?", [slot.map { .int(Int64($0)) } ?? .null, .text(sessionID)])
+    }
+
+    // MARK: - Turns
+
+    public func completeTurn(_ turn: TurnCommit) throws -> [Int64] {
+        let now = Date().timeIntervalSince1970
+        return try db.transaction {
+            try db.query(
+                "UPDATE inbox SET state = 'done', closed_at = ? WHERE id = ? AND state = 'pending'",
+                [.real(now), .int(turn.inboxID)])
+            guard db.changes == 1 else {
+                // Another worker finished this row first: write nothing, so nothing is doubled.
+                return []
+            }
+            if let sid = turn.sessionID {
+                for m in turn.appended {
+                    let calls = try m.toolCalls.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                    try db.query(
+                        """
+                        INSERT INTO session_messages (session_id, role, content, tokens, tool_call_id, tool_calls, inbox_id, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [.text(sid), .text(m.role.rawValue), .text(m.content), .int(Int64(m.tokens)), m.toolCallID.sql,
+                         calls.sql, .int(turn.inboxID), .real(now)])
+                }
+            }
+            for u in turn.usage { try insertUsage(u) }
+            return try insertOutbox(turn.replies, now: now)
+        }
+    }
+
+    public func enqueue(_ messages: [OutboundMessage]) throws -> [Int64] {
+        let now = Date().timeIntervalSince1970
+        return try db.transaction { try insertOutbox(messages, now: now) }
+    }
+
+    func insertOutbox(_ messages: [OutboundMessage], now: Double) throws -> [Int64] {
+        try messages.map { m in
+            let payload = String(decoding: try encoder.encode(m), as: UTF8.self)
+            try db.query(
+                """
+                INSERT INTO outbox (platform, account, conversation, payload, inbox_id, next_attempt_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.conversation.key),
+                 .text(payload), m.inboxID.map { .int($0) } ?? .null, .real(now), .real(now), .real(now)])
+            return db.lastInsertID
+        }
+    }
+}

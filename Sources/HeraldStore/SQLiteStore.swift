@@ -1,0 +1,150 @@
+import Foundation
+import HeraldCore
+
+/// Herald's state in one SQLite file (WAL mode): the inbox, outbox, cursors, sessions,
+/// session messages, usage and pairings. An actor: one connection, every call serialised.
+public actor SQLiteStore: Store {
+    let db: SQLiteConnection
+    let encoder = JSONEncoder()
+    let decoder = JSONDecoder()
+
+    /// Opens or creates the store at `path` and brings its schema up to date.
+    /// `durable` uses `synchronous=FULL` (survives power loss); the default `NORMAL` survives
+    /// any process crash, which is what the pipeline's guarantees are about.
+    public init(path: String, durable: Bool = false) throws {
+        db = try SQLiteConnection(path: path, synchronous: durable ? "FULL" : "NORMAL")
+        try Self.migrate(db)
+    }
+
+    static func migrate(_ db: SQLiteConnection) throws {
+        let version = Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0)
+        guard version <= Migrations.all.count else {
+            throw SQLiteError(code: 0, message: "the state file has schema version \(version), newer than this Herald (\(Migrations.all.count)); upgrade Herald")
+        }
+        for (i, sql) in Migrations.all.enumerated().dropFirst(version) {
+            try db.transaction {
+                try db.execute(sql)
+                try db.execute("PRAGMA user_version = \(i + 1)")
+            }
+        }
+    }
+
+    /// The schema version of the open file.
+    public func schemaVersion() throws -> Int { Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0) }
+
+    // MARK: - Intake
+
+    public func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) throws -> [InboxEntry] {
+        let now = Date().timeIntervalSince1970
+        return try db.transaction {
+            var fresh: [InboxEntry] = []
+            for m in messages {
+                let payload = String(decoding: try encoder.encode(m), as: UTF8.self)
+                try db.query(
+                    """
+                    INSERT INTO inbox (platform, account, event_id, conversation, sender_id, payload, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, account, event_id) DO NOTHING
+                    """,
+                    [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.eventID),
+                     .text(m.conversation.key), .text(m.sender.id), .text(payload), .real(now)])
+                if db.changes > 0 { fresh.append(InboxEntry(id: db.lastInsertID, message: m)) }
+            }
+            if let c = cursor {
+                try db.query(
+                    """
+                    INSERT INTO cursors (platform, account, key, value, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (platform, account, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                    [.text(c.adapter.platform.rawValue), .text(c.adapter.account), .text(c.key), .text(c.value), .real(now)])
+            }
+            return fresh
+        }
+    }
+
+    public func cursor(adapter: AdapterID, key: String) throws -> String? {
+        try db.query(
+            "SELECT value FROM cursors WHERE platform = ? AND account = ? AND key = ?",
+            [.text(adapter.platform.rawValue), .text(adapter.account), .text(key)]
+        ).first?.first?.string
+    }
+
+    // MARK: - Lanes
+
+    public func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) throws -> [InboxEntry] {
+        var result: [InboxEntry] = []
+        for a in adapters {
+            let rows = try db.query(
+                """
+                SELECT id, payload, attempts FROM inbox
+                WHERE platform = ? AND account = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?
+                """,
+                [.text(a.platform.rawValue), .text(a.account), .int(id), .int(Int64(limit))])
+            for r in rows {
+                guard let id = r[0].int, let payload = r[1].string else { continue }
+                do {
+                    let m = try decoder.decode(InboundMessage.self, from: Data(payload.utf8))
+                    result.append(InboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0)))
+                } catch {
+                    // A row this version cannot read is closed with the reason, not retried forever.
+                    try closeInbox(id, as: .failed, error: "undecodable payload: \(error)")
+                }
+            }
+        }
+        return result.sorted { $0.id < $1.id }
+    }
+
+    public func closeInbox(_ id: Int64, as disposition: InboxDisposition, error: String?) throws {
+        try db.query(
+            "UPDATE inbox SET state = ?, last_error = ?, closed_at = ? WHERE id = ?",
+            [.text(disposition.rawValue), error.sql, .real(Date().timeIntervalSince1970), .int(id)])
+    }
+
+    public func recordInboxAttempt(_ id: Int64, error: String) throws -> Int {
+        try db.query("UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [.text(error), .int(id)])
+        return Int(try db.query("SELECT attempts FROM inbox WHERE id = ?", [.int(id)]).first?.first?.int ?? 0)
+    }
+
+    /// The state of an inbox row, for tests and the CLI.
+    public func inboxState(_ id: Int64) throws -> String? {
+        try db.query("SELECT state FROM inbox WHERE id = ?", [.int(id)]).first?.first?.string
+    }
+
+    /// Inbox rows by state, for tests and `herald doctor`.
+    public func inboxCounts() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for r in try db.query("SELECT state, count(*) FROM inbox GROUP BY state") {
+            out[r[0].string ?? "?"] = Int(r[1].int ?? 0)
+        }
+        return out
+    }
+
+    // MARK: - Usage
+
+    public func usage(sessionID: String) throws -> [UsageRecord] {
+        try db.query(
+            """
+            SELECT session_id, profile, model, prompt_tokens, completion_tokens, cached_tokens, prompt_ms,
+                   generation_ms, total_ms, created_at FROM usage WHERE session_id = ? ORDER BY id
+            """, [.text(sessionID)]
+        ).map { r in
+            UsageRecord(
+                sessionID: r[0].string ?? "", profile: r[1].string ?? "",
+                usage: Usage(
+                    model: r[2].string ?? "", promptTokens: Int(r[3].int ?? 0), completionTokens: Int(r[4].int ?? 0),
+                    cachedTokens: Int(r[5].int ?? 0), promptMilliseconds: r[6].double ?? 0,
+                    generationMilliseconds: r[7].double ?? 0, totalMilliseconds: r[8].double ?? 0),
+                at: Date(timeIntervalSince1970: r[9].double ?? 0))
+        }
+    }
+
+    func insertUsage(_ u: UsageRecord) throws {
+        try db.query(
+            """
+            INSERT INTO usage (session_id, profile, model, prompt_tokens, completion_tokens, cached_tokens,
+                               prompt_ms, generation_ms, total_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+            """,
+            [.text(u.sessionID), .text(u.profile), .text(u.usage.model), .int(Int64(u.usage.promptTokens)),
+             .int(Int64(u.usage.completionTokens)), .int(Int64(u.usage.cachedTokens)), .real(u.usage.promptMilliseconds),
+             .real(u.usage.generationMilliseconds), .real(u.usage.totalMilliseconds), .real(u.at.timeIntervalSince1970)])
+    }
+}
