@@ -71,26 +71,29 @@ public actor SQLiteStore: Store {
     // MARK: - Lanes
 
     public func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) throws -> [InboxEntry] {
+        guard !adapters.isEmpty else { return [] }
+        // One query over all adapters, so `limit` and the id order hold across them.
+        let keys = adapters.map { $0.platform.rawValue + "/" + $0.account }.sorted()
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let rows = try db.query(
+            """
+            SELECT id, payload, attempts FROM inbox
+            WHERE state = 'pending' AND id > ? AND platform || '/' || account IN (\(placeholders))
+            ORDER BY id LIMIT ?
+            """,
+            [.int(id)] + keys.map { .text($0) } + [.int(Int64(limit))])
         var result: [InboxEntry] = []
-        for a in adapters {
-            let rows = try db.query(
-                """
-                SELECT id, payload, attempts FROM inbox
-                WHERE platform = ? AND account = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?
-                """,
-                [.text(a.platform.rawValue), .text(a.account), .int(id), .int(Int64(limit))])
-            for r in rows {
-                guard let id = r[0].int, let payload = r[1].string else { continue }
-                do {
-                    let m = try decoder.decode(InboundMessage.self, from: Data(payload.utf8))
-                    result.append(InboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0)))
-                } catch {
-                    // A row this version cannot read is closed with the reason, not retried forever.
-                    try closeInbox(id, as: .failed, error: "undecodable payload: \(error)")
-                }
+        for r in rows {
+            guard let id = r[0].int, let payload = r[1].string else { continue }
+            do {
+                let m = try decoder.decode(InboundMessage.self, from: Data(payload.utf8))
+                result.append(InboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0)))
+            } catch {
+                // A row this version cannot read is closed with the reason, not retried forever.
+                try closeInbox(id, as: .failed, error: "undecodable payload: \(error)")
             }
         }
-        return result.sorted { $0.id < $1.id }
+        return result
     }
 
     public func closeInbox(_ id: Int64, as disposition: InboxDisposition, error: String?) throws {

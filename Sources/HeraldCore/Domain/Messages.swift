@@ -49,16 +49,19 @@ public struct OutboundMessage: Sendable, Codable, Equatable {
     public var replyTo: String?
     /// The inbox row this answers, if any.
     public var inboxID: Int64?
+    /// A message from Herald itself (pairing, errors, command output), not from a model.
+    public var isNotice: Bool
 
     public init(
         conversation: ConversationRef, text: String, attachments: [Attachment] = [],
-        replyTo: String? = nil, inboxID: Int64? = nil
+        replyTo: String? = nil, inboxID: Int64? = nil, isNotice: Bool = false
     ) {
         self.conversation = conversation
         self.text = text
         self.attachments = attachments
         self.replyTo = replyTo
         self.inboxID = inboxID
+        self.isNotice = isNotice
     }
 }
 

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Deny by default. A sender reaches a model only if the adapter trusts everyone (the local
+/// console), lists the sender's stable id, or the owner approved the sender's pairing code.
+public struct AccessControl: Sendable {
+    public enum Decision: Sendable, Equatable {
+        case allowed
+        /// Not allowed; `reply` (a pairing code notice) goes back once, or nothing at all.
+        case denied(reply: String?)
+    }
+
+    /// Pairing codes avoid 0/O and 1/I, which people misread.
+    static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+    let store: any Store
+    let config: AccessConfig
+
+    public init(store: any Store, config: AccessConfig) {
+        self.store = store
+        self.config = config
+    }
+
+    public func check(_ message: InboundMessage, adapter: any ChatAdapter, now: Date = Date()) async throws -> Decision {
+        if adapter.trustsEveryone || adapter.allowedSenders.contains(message.sender.id) { return .allowed }
+        if try await store.isApproved(adapter: adapter.id, senderID: message.sender.id) { return .allowed }
+        let outcome = try await store.requestPairing(
+            adapter: adapter.id, sender: message.sender, conversation: message.conversation, code: Self.makeCode(),
+            now: now, validity: config.pairingValidity, maxPending: config.maxPendingPairings)
+        switch outcome {
+        case .issued(let code):
+            let minutes = Int(config.pairingValidity / 60)
+            return .denied(
+                reply: "I don't know you yet, so I can't answer. Your pairing code is \(code). "
+                    + "Ask the owner of this Herald to run: herald pair approve \(code) "
+                    + "(the code is valid for \(minutes) minutes).")
+        case .alreadyPending, .tooMany:
+            return .denied(reply: nil)
+        }
+    }
+
+    /// Eight characters from a 32-letter alphabet: 40 bits, from the system's secure generator.
+    public static func makeCode() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<8).map { _ in alphabet[Int(rng.next(upperBound: UInt32(alphabet.count)))] })
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+extension HeraldConfig {
+    /// Loads and validates `path`. Every error names file:line.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HeraldConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: 0, message: "cannot read the configuration file")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ConfigError(file: path, line: 0, message: "the configuration is not valid UTF-8")
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    /// Parses configuration text. `file` is used for messages and to resolve relative paths.
+    public static func parse(_ text: String, file: String, environment: [String: String] = [:]) throws(ConfigError) -> HeraldConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigError(file: file, line: error.line, message: error.message)
+        }
+        var root = ConfigReader(file: file, table: table)
+        let base = (file as NSString).deletingLastPathComponent
+        func resolve(_ p: String) -> String {
+            let expanded = (p as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : (base.isEmpty ? expanded : (base as NSString).appendingPathComponent(expanded))
+        }
+
+        var state = try root.string("state_dir").map(resolve)
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share/herald")
+        if let home = environment["HERALD_HOME"], !home.isEmpty { state = home }
+        let profilesDir = resolve(try root.string("profiles_dir", default: "profiles"))
+        let defaultProfile = try root.string("default_profile", default: "default")
+        let durable = try root.bool("durable_writes") ?? false
+        let logLevel = try root.string("log_level", default: "info")
+        guard ["debug", "info", "warning", "error"].contains(logLevel) else {
+            throw root.error("log_level", "'log_level' must be debug, info, warning or error")
+        }
+
+        var models: [String: ModelConfig] = [:]
+        for (name, var r) in try root.tables("models") {
+            var m = ModelConfig(name: name, url: try r.requiredString("url"))
+            guard m.url.hasPrefix("http://") || m.url.hasPrefix("https://") else {
+                throw r.error("url", "'models.\(name).url' must start with http:// or https://")
+            }
+            m.model = try r.string("model", default: name)
+            m.apiKey = try r.secret("api_key")
+            m.maxTokens = try r.int("max_tokens", range: 1...1_000_000) ?? m.maxTokens
+            m.temperature = try r.double("temperature") ?? m.temperature
+            m.timeoutSeconds = try r.int("timeout_seconds", range: 1...86_400) ?? m.timeoutSeconds
+            m.contextTokens = try r.int("context_tokens", range: 256...10_000_000)
+            m.maxConcurrent = try r.int("max_concurrent", range: 1...1024) ?? m.maxConcurrent
+            m.launch = try r.strings("launch")
+            if m.launch?.isEmpty == true { throw r.error("launch", "'models.\(name).launch' must name a command") }
+            m.caFile = try r.string("ca_file").map(resolve)
+            try r.finish()
+            models[name] = m
+        }
+        if models.isEmpty { throw root.error(nil, "no model backends: add a [models.NAME] table with a url") }
+
+        var profiles: [String: ProfileConfig] = [:]
+        for (name, var r) in try root.tables("profiles") {
+            let model = try r.requiredString("model")
+            let fallback = try r.strings("fallback") ?? []
+            for m in [model] + fallback where models[m] == nil {
+                throw r.error(fallback.contains(m) ? "fallback" : "model", "profile '\(name)' names an unknown model '\(m)'")
+            }
+            let history = try r.int("history_tokens", range: 64...10_000_000) ?? 4096
+            try r.finish()
+            profiles[name] = ProfileConfig(name: name, models: [model] + fallback, historyTokens: history)
+        }
+        if profiles[defaultProfile] == nil {
+            if profiles.isEmpty, let first = models.keys.sorted().first {
+                profiles[defaultProfile] = ProfileConfig(name: defaultProfile, models: [first])
+            } else {
+                throw root.error("default_profile", "default profile '\(defaultProfile)' has no [profiles.\(defaultProfile)] table")
+            }
+        }
+
+        var bindings: [Binding] = []
+        for var r in try root.tableArray("bindings") {
+            let profile = try r.requiredString("profile")
+            guard profiles[profile] != nil else { throw r.error("profile", "binding names an unknown profile '\(profile)'") }
+            bindings.append(
+                Binding(
+                    platform: try r.string("platform").map { Platform($0) }, account: try r.string("account"),
+                    chat: try r.string("chat"), thread: try r.string("thread"), profile: profile))
+            try r.finish()
+        }
+
+        var access = AccessConfig()
+        if var r = try root.table("access") {
+            access.pairingValidity = TimeInterval(try r.int("pairing_valid_minutes", range: 1...10_080) ?? 60) * 60
+            access.maxPendingPairings = try r.int("max_pending_pairings", range: 1...100) ?? 3
+            try r.finish()
+        }
+
+        var adapters: [(String, ConfigReader)] = []
+        if var a = try root.table("adapters") {
+            for kind in a.table.keys {
+                switch a.table[kind] {
+                case .table:
+                    if let r = try a.table(kind) { adapters.append((kind, r)) }
+                case .array:
+                    for r in try a.tableArray(kind) { adapters.append((kind, r)) }
+                default:
+                    throw a.error(kind, "'adapters.\(kind)' must be a table")
+                }
+            }
+        }
+        try root.finish()
+        return HeraldConfig(
+            file: file, stateDirectory: state, profilesDirectory: profilesDir, defaultProfile: defaultProfile,
+            durableWrites: durable, logLevel: logLevel, models: models, profiles: profiles, bindings: bindings,
+            access: access, adapters: adapters)
+    }
+}

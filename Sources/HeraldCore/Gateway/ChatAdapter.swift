@@ -1,0 +1,99 @@
+/// How a platform wants replies shaped.
+public struct AdapterCapabilities: Sendable, Equatable {
+    /// The unit a platform measures message length in.
+    public enum LengthUnit: String, Sendable {
+        /// Telegram counts UTF-16 code units.
+        case utf16
+        /// IRC lines and email lines are limited in bytes.
+        case utf8Bytes
+        case characters
+    }
+
+    /// The markup a platform renders.
+    public enum Dialect: String, Sendable {
+        case plain, markdown, telegramHTML, matrixHTML, irc
+    }
+
+    public var maxMessageLength: Int
+    public var lengthUnit: LengthUnit
+    public var dialect: Dialect
+    public var threads: Bool
+    public var typingIndicator: Bool
+    public var edits: Bool
+    /// Shows the reply while the model writes it (`draft`).
+    public var streaming: Bool
+    /// Resending an outbox row with the same id cannot create a duplicate (Matrix txnId,
+    /// email Message-ID). Without it, a delivery interrupted by a crash is resent once, logged.
+    public var idempotentDelivery: Bool
+
+    public init(
+        maxMessageLength: Int, lengthUnit: LengthUnit, dialect: Dialect, threads: Bool = false,
+        typingIndicator: Bool = false, edits: Bool = false, streaming: Bool = false, idempotentDelivery: Bool = false
+    ) {
+        self.maxMessageLength = maxMessageLength
+        self.lengthUnit = lengthUnit
+        self.dialect = dialect
+        self.threads = threads
+        self.typingIndicator = typingIndicator
+        self.edits = edits
+        self.streaming = streaming
+        self.idempotentDelivery = idempotentDelivery
+    }
+}
+
+/// The contract every adapter fills. An adapter turns platform events into `InboundMessage`s
+/// and commits them through `Intake` together with its cursor before it acknowledges upstream;
+/// it delivers outbox rows and says whether a failure is transient or permanent.
+public protocol ChatAdapter: Sendable {
+    var id: AdapterID { get }
+    var capabilities: AdapterCapabilities { get }
+    /// Senders allowed without pairing (stable platform ids).
+    var allowedSenders: Set<String> { get }
+    /// The console is its owner's own terminal: every sender is trusted.
+    var trustsEveryone: Bool { get }
+
+    /// Receives platform events until cancelled (or, for finite sources, until they end).
+    func run(intake: Intake) async throws
+    /// Sends one outbox row. Throw `DeliveryError` to say transient or permanent; any other
+    /// error counts as transient.
+    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt
+    /// Shows that the model is working (typing indicator).
+    func typing(in conversation: ConversationRef) async
+    /// Shows reply text as it streams (adapters with `capabilities.streaming`).
+    func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async
+}
+
+extension ChatAdapter {
+    public var allowedSenders: Set<String> { [] }
+    public var trustsEveryone: Bool { false }
+    public func typing(in conversation: ConversationRef) async {}
+    public func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async {}
+}
+
+/// What an adapter commits through: the store, plus a wake-up for the gateway's lanes.
+public struct Intake: Sendable {
+    public let adapter: AdapterID
+    let store: any Store
+    let doorbell: Doorbell
+
+    public init(adapter: AdapterID, store: any Store, doorbell: Doorbell) {
+        self.adapter = adapter
+        self.store = store
+        self.doorbell = doorbell
+    }
+
+    /// Commits messages and, in the same transaction, the adapter's cursor. Returns how many
+    /// were new (duplicates by platform event id are dropped). Acknowledge upstream only after.
+    @discardableResult
+    public func commit(_ messages: [InboundMessage], cursor: (key: String, value: String)? = nil) async throws -> Int {
+        let update = cursor.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
+        let fresh = try await store.commitInbound(messages, cursor: update)
+        if !fresh.isEmpty { doorbell.ring() }
+        return fresh.count
+    }
+
+    /// The cursor saved with the last commit.
+    public func cursor(_ key: String) async throws -> String? {
+        try await store.cursor(adapter: adapter, key: key)
+    }
+}

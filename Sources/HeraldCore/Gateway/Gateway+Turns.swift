@@ -1,0 +1,113 @@
+import Foundation
+
+extension Gateway {
+    /// Processes one inbox entry to the end: access, commands, the agent turn, and the reply
+    /// committed to the outbox in the same transaction that closes the entry. Returns with the
+    /// entry still pending only when stopping (it is picked up again at the next start).
+    func process(_ entry: InboxEntry) async {
+        FaultPoint.inboundCommitted.hit()
+        let message = entry.message
+        let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
+        guard let adapter = adapters[adapterID] else { return }
+        var attempts = entry.attempts
+        var toldUserModelIsDown = false
+        while true {
+            do {
+                try await turn(entry, adapter: adapter)
+                deliveryBell.ring()
+                return
+            } catch let e as ModelError {
+                attempts = (try? await store.recordInboxAttempt(entry.id, error: e.description)) ?? attempts + 1
+                if e.code != .unavailable && attempts >= settings.badResponseMaxAttempts {
+                    log.error("giving up on a message after repeated model errors", ["inbox": "\(entry.id)", "error": e.description])
+                    await closeWithNotice(
+                        entry, .failed, error: e.description,
+                        notice: "Sorry, I could not answer that: the model kept failing (\(e.code.rawValue)).")
+                    return
+                }
+                if e.code == .unavailable && !toldUserModelIsDown {
+                    toldUserModelIsDown = true
+                    log.warning("model unavailable; the message is kept and retried", ["inbox": "\(entry.id)", "error": e.description])
+                    _ = try? await store.enqueue([
+                        OutboundMessage(
+                            conversation: message.conversation,
+                            text: "The model server is not reachable right now. Your message is kept and I will answer as soon as it is back.",
+                            isNotice: true)
+                    ])
+                    deliveryBell.ring()
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                attempts += 1
+                log.error("turn failed", ["inbox": "\(entry.id)", "error": "\(error)"])
+            }
+            if await stopping.sleep(for: settings.modelBackoff.delay(after: attempts), clock: clock), stopMode == .inFlight {
+                return
+            }
+        }
+    }
+
+    private func closeWithNotice(_ entry: InboxEntry, _ disposition: InboxDisposition, error: String?, notice: String?) async {
+        do {
+            if let notice {
+                try await store.enqueue([OutboundMessage(conversation: entry.message.conversation, text: notice, inboxID: entry.id, isNotice: true)])
+                deliveryBell.ring()
+            }
+            try await store.closeInbox(entry.id, as: disposition, error: error)
+        } catch {
+            log.error("cannot close inbox row", ["inbox": "\(entry.id)", "error": "\(error)"])
+        }
+    }
+
+    private func turn(_ entry: InboxEntry, adapter: any ChatAdapter) async throws {
+        let message = entry.message
+        switch try await access.check(message, adapter: adapter) {
+        case .allowed:
+            break
+        case .denied(let reply):
+            log.info("message from an unknown sender held back", ["adapter": adapter.id.description, "sender": message.sender.id])
+            await closeWithNotice(entry, .denied, error: nil, notice: reply)
+            return
+        }
+
+        if let command = ChatCommand.parse(message.text) {
+            let reply = try await run(command, for: message)
+            try await store.completeTurn(
+                TurnCommit(
+                    inboxID: entry.id, sessionID: nil, appended: [],
+                    replies: [OutboundMessage(conversation: message.conversation, text: reply, inboxID: entry.id, isNotice: true)]))
+            return
+        }
+
+        let session = try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
+        guard let profile = profiles[session.profile] ?? profiles[router.defaultProfile] else {
+            throw ModelError(.rejected, backend: "-", "profile \(session.profile) is not configured")
+        }
+        let history = try await store.history(sessionID: session.id, limit: 400)
+
+        let typing: Task<Void, Never>? =
+            adapter.capabilities.typingIndicator
+            ? Task { [clock] in
+                while !Task.isCancelled {
+                    await adapter.typing(in: message.conversation)
+                    try? await clock.sleep(for: .seconds(4))
+                }
+            } : nil
+        defer { typing?.cancel() }
+
+        let streaming = adapter.capabilities.streaming
+        let outcome = try await agent.respond(
+            profile: profile, session: session, history: history, userText: message.text,
+            onDelta: { delta in
+                if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
+            })
+        let user = SessionMessage(role: .user, content: message.text, tokens: outcome.userTokens)
+        let reply = outcome.reply.isEmpty ? "(the model returned an empty reply)" : outcome.reply
+        try await store.completeTurn(
+            TurnCommit(
+                inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended,
+                replies: [OutboundMessage(conversation: message.conversation, text: reply, replyTo: message.eventID, inboxID: entry.id)],
+                usage: outcome.usage.map { UsageRecord(sessionID: session.id, profile: profile.name, usage: $0, at: Date()) }))
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Synchronization
+
+/// Tunables of the pipeline.
+public struct GatewaySettings: Sendable {
+    /// Deliveries give up (state `failed`, logged) after this many transient failures.
+    public var deliveryMaxAttempts = 10
+    public var deliveryBackoff = Backoff(base: .seconds(1), cap: .seconds(300))
+    /// While every model of a profile is down, the turn waits this way and tries again.
+    public var modelBackoff = Backoff(base: .seconds(1), cap: .seconds(60))
+    /// A turn whose model keeps returning garbage is given up after this many attempts.
+    public var badResponseMaxAttempts = 3
+    /// Stop (draining everything) when every adapter's `run` has returned: `herald chat` at EOF.
+    public var stopWhenAdaptersFinish = false
+
+    public init() {}
+}
+
+/// The orchestration core: runs the adapters, one serial lane per conversation (lanes in
+/// parallel), the agent turns, and the delivery worker. Everything durable goes through the
+/// `Store`, so a crash at any point loses nothing.
+public final class Gateway: Sendable {
+    /// How to stop.
+    public enum StopMode: Sendable {
+        /// Finish the turns and deliveries in flight; leave the rest for the next start.
+        case inFlight
+        /// Process every pending message and deliver every due reply first.
+        case drainAll
+    }
+
+    let store: any Store
+    let adapters: [AdapterID: any ChatAdapter]
+    let agent: Agent
+    let profiles: [String: Profile]
+    let router: Router
+    let access: AccessControl
+    let settings: GatewaySettings
+    let clock: any Clock<Duration>
+    let log = Logger("gateway")
+
+    let inboxBell = Doorbell()
+    let deliveryBell = Doorbell()
+    let lanes = LaneTable()
+    /// Set when a stop is requested; `stopMode` says how.
+    let stopping = Latch()
+    let lanesDone = Latch()
+    private let mode = Mutex<StopMode>(.inFlight)
+
+    public init(
+        store: any Store, adapters: [any ChatAdapter], agent: Agent, profiles: [String: Profile], router: Router,
+        access: AccessControl, settings: GatewaySettings = GatewaySettings(), clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.store = store
+        self.adapters = Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.agent = agent
+        self.profiles = profiles
+        self.router = router
+        self.access = access
+        self.settings = settings
+        self.clock = clock
+    }
+
+    var adapterIDs: Set<AdapterID> { Set(adapters.keys) }
+    var stopMode: StopMode { mode.withLock { $0 } }
+
+    /// Asks the gateway to stop; `run()` returns once the chosen work is drained.
+    public func stop(_ how: StopMode = .inFlight) {
+        mode.withLock { $0 = how }
+        stopping.set()
+        inboxBell.ring()
+        deliveryBell.ring()
+    }
+
+    /// Runs until `stop()` (or until cancelled, which stops at once).
+    public func run() async throws {
+        for id in try await store.recoverInterruptedDeliveries(adapters: adapterIDs) {
+            let idempotent = adapters.values.contains { $0.capabilities.idempotentDelivery }
+            log.warning(
+                idempotent ? "resending a delivery interrupted by a crash (idempotent)" : "resending a delivery interrupted by a crash; the platform may show it twice",
+                ["outbox": "\(id)"])
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runAdapters() }
+            group.addTask { await self.runLanes() }
+            group.addTask { await self.runDelivery() }
+            try await group.waitForAll()
+        }
+        log.info("stopped")
+    }
+
+    // MARK: - Adapters
+
+    private func runAdapters() async {
+        await withTaskGroup(of: Void.self) { group in
+            for adapter in adapters.values {
+                group.addTask { await self.supervise(adapter) }
+            }
+            group.addTask {
+                await self.stopping.wait()
+            }
+            // The first to finish is either the stop request or every adapter ending.
+            var remaining = adapters.count
+            while let _ = await group.next() {
+                if stopping.isSet { break }
+                remaining -= 1
+                if remaining == 0 {
+                    if settings.stopWhenAdaptersFinish { stop(.drainAll) }
+                    break
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Runs one adapter, restarting it with backoff if it fails, until it ends or we stop.
+    private func supervise(_ adapter: any ChatAdapter) async {
+        let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell)
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await adapter.run(intake: intake)
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let delay = settings.deliveryBackoff.delay(after: failures)
+                log.error("adapter failed; restarting", ["adapter": adapter.id.description, "error": "\(error)", "in": "\(delay)"])
+                if await stopping.sleep(for: delay, clock: clock) { return }
+            }
+        }
+    }
+
+    // MARK: - Lanes
+
+    private func runLanes() async {
+        await withTaskGroup(of: Void.self) { group in
+            while true {
+                var fetchedAll = false
+                do {
+                    if !(stopping.isSet && stopMode == .inFlight) {
+                        var batch: [InboxEntry]
+                        repeat {
+                            batch = try await store.pendingInbox(after: lanes.highWater, adapters: adapterIDs, limit: 512)
+                            for lane in lanes.accept(batch) {
+                                group.addTask { await self.runLane(lane) }
+                            }
+                        } while batch.count == 512
+                        fetchedAll = true
+                    }
+                } catch {
+                    log.error("cannot read the inbox", ["error": "\(error)"])
+                }
+                if stopping.isSet {
+                    if stopMode == .inFlight || (fetchedAll && lanes.isIdle) { break }
+                }
+                await inboxBell.wait()
+            }
+            await group.waitForAll()
+        }
+        lanesDone.set()
+        deliveryBell.ring()
+    }
+
+    private func runLane(_ lane: String) async {
+        while let entry = lanes.next(lane, stopping: stopping.isSet && stopMode == .inFlight) {
+            await process(entry)
+        }
+        inboxBell.ring()
+    }
+}
+
+/// The in-memory side of the lanes: pending entries queued per conversation, and which
+/// conversations have a lane running. Idle sessions cost nothing here.
+final class LaneTable: Sendable {
+    private struct State {
+        var highWater: Int64 = 0
+        var queues: [String: [InboxEntry]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    var highWater: Int64 { state.withLock { $0.highWater } }
+    var isIdle: Bool { state.withLock { $0.queues.isEmpty } }
+
+    /// Queues new entries; returns the lanes that must be started.
+    func accept(_ entries: [InboxEntry]) -> [String] {
+        state.withLock { s in
+            var start: [String] = []
+            for e in entries where e.id > s.highWater {
+                s.highWater = e.id
+                let key = e.message.conversation.key
+                if s.queues[key] == nil {
+                    s.queues[key] = []
+                    start.append(key)
+                }
+                s.queues[key]!.append(e)
+            }
+            return start
+        }
+    }
+
+    /// The lane's next entry, or nil (and the lane is retired) when it has none or we stop.
+    func next(_ lane: String, stopping: Bool) -> InboxEntry? {
+        state.withLock { s in
+            guard !stopping, var q = s.queues[lane], !q.isEmpty else {
+                s.queues[lane] = nil
+                return nil
+            }
+            let e = q.removeFirst()
+            s.queues[lane] = q
+            return e
+        }
+    }
+}

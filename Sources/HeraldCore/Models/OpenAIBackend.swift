@@ -1,0 +1,205 @@
+import Foundation
+import HeraldNet
+
+/// Chat completions over the OpenAI-compatible API, streaming, with tool calls. Aimed at
+/// llama.cpp's llama-server: when `/props` shows one, requests add `cache_prompt` and pin each
+/// session to a slot (`id_slot`), the context size comes from the server, and token counts
+/// come from `/tokenize`. Any other compatible server works without those extensions.
+public actor OpenAIBackend: ModelBackend {
+    /// What the server told about itself.
+    private enum ServerKind {
+        case unknown
+        case generic
+        case llama(contextPerSlot: Int?, slots: Int)
+    }
+
+    public nonisolated let name: String
+    private let config: ModelConfig
+    private let apiKey: String?
+    private let client = HTTPClient()
+    private let limiter: AsyncSemaphore
+    private let log: Logger
+    private var kind = ServerKind.unknown
+    /// Session ids by slot, least recently used first.
+    private var slotOwners: [String] = []
+
+    public init(config: ModelConfig, apiKey: String? = nil) {
+        self.name = config.name
+        self.config = config
+        self.apiKey = apiKey
+        self.limiter = AsyncSemaphore(config.maxConcurrent)
+        self.log = Logger("model.\(config.name)")
+    }
+
+    /// The server root: the base URL without its trailing `/v1`.
+    private var root: String {
+        var u = config.url
+        while u.hasSuffix("/") { u.removeLast() }
+        if u.hasSuffix("/v1") { u.removeLast(3) }
+        return u
+    }
+
+    private var headers: [(name: String, value: String)] {
+        apiKey.map { [("Authorization", "Bearer \($0)")] } ?? []
+    }
+
+    // MARK: - Server discovery
+
+    private func probe() async -> ServerKind {
+        if case .unknown = kind {} else { return kind }
+        do {
+            let r = try await client.send(
+                HTTPRequest(url: root + "/props", headers: headers, connectTimeout: .seconds(3), timeout: .seconds(5),
+                            caFile: config.caFile), limit: 1 << 20)
+            guard r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
+                json["default_generation_settings"] != nil || json["total_slots"] != nil
+            else {
+                kind = .generic
+                return kind
+            }
+            let settings = json["default_generation_settings"] as? [String: Any]
+            let ctx = (settings?["n_ctx"] as? Int) ?? (json["n_ctx"] as? Int)
+            let slots = max(1, json["total_slots"] as? Int ?? 1)
+            kind = .llama(contextPerSlot: ctx, slots: slots)
+            log.info("llama-server detected", ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)"])
+        } catch {
+            // Down for now: ask again next time rather than deciding it is not llama-server.
+            return .unknown
+        }
+        return kind
+    }
+
+    public func contextTokens() async -> Int? {
+        if let c = config.contextTokens { return c }
+        if case .llama(let ctx, _) = await probe() { return ctx }
+        return nil
+    }
+
+    public func countTokens(_ text: String) async -> Int? {
+        guard case .llama = await probe() else { return nil }
+        guard let body = try? JSONSerialization.data(withJSONObject: ["content": text]),
+            let r = try? await client.send(.json(root + "/tokenize", body: body, headers: headers), limit: 16 << 20),
+            r.status == 200,
+            let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
+            let tokens = json["tokens"] as? [Any]
+        else { return nil }
+        return tokens.count
+    }
+
+    /// The slot for a session: its own if it has one, else a free one, else the least recently used.
+    private func slot(for session: String, slots: Int) -> Int {
+        if let i = slotOwners.firstIndex(of: session) {
+            slotOwners.remove(at: i)
+            slotOwners.append(session)
+            return slotIndex[session] ?? 0
+        }
+        var used = Set(slotIndex.values)
+        if slotOwners.count >= slots, let evicted = slotOwners.first {
+            slotOwners.removeFirst()
+            if let s = slotIndex.removeValue(forKey: evicted) { used.remove(s) }
+        }
+        let free = (0..<slots).first { !used.contains($0) } ?? 0
+        slotOwners.append(session)
+        slotIndex[session] = free
+        return free
+    }
+    private var slotIndex: [String: Int] = [:]
+
+    // MARK: - Completion
+
+    public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
+        let server = await probe()
+        var body: [String: Any] = [
+            "model": config.model,
+            "messages": request.messages.map(Self.wire),
+            "stream": true,
+            "stream_options": ["include_usage": true],
+            "max_tokens": request.maxTokens ?? config.maxTokens,
+            "temperature": request.temperature ?? config.temperature,
+        ]
+        if !request.tools.isEmpty {
+            body["tools"] = request.tools.map { t in
+                [
+                    "type": "function",
+                    "function": [
+                        "name": t.name, "description": t.description,
+                        "parameters": (try? JSONSerialization.jsonObject(with: Data(t.parametersJSON.utf8))) ?? [:],
+                    ] as [String: Any],
+                ] as [String: Any]
+            }
+        }
+        if case .llama(_, let slots) = server {
+            body["cache_prompt"] = true
+            body["id_slot"] = slot(for: request.sessionID, slots: slots)
+        }
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        let started = ContinuousClock.now
+        try await limiter.acquire()
+        defer { limiter.release() }
+        return try await stream(payload: payload, started: started, onDelta: onDelta)
+    }
+
+    private func stream(payload: Data, started: ContinuousClock.Instant, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
+        let response: HTTPStreamingResponse
+        do {
+            response = try await client.stream(
+                HTTPRequest(
+                    method: "POST", url: config.url + "/chat/completions",
+                    headers: [("Content-Type", "application/json"), ("Accept", "text/event-stream")] + headers,
+                    body: payload, connectTimeout: .seconds(5), timeout: .seconds(config.timeoutSeconds), caFile: config.caFile))
+        } catch let e as HTTPError {
+            if e.code == .cancelled { throw CancellationError() }
+            throw ModelError(e.isTransient ? .unavailable : .rejected, backend: name, e.message)
+        }
+        guard response.status == 200 else {
+            let text = (try? await response.collect(limit: 64 << 10)).map { Logger.escapeBytes($0, limit: 300) } ?? ""
+            let transient = [408, 429, 500, 502, 503, 504].contains(response.status)
+            throw ModelError(transient ? .unavailable : .rejected, backend: name, "HTTP \(response.status) \(text)")
+        }
+        var accumulator = CompletionAccumulator(model: config.model)
+        var decoder = SSEDecoder()
+        var done = false
+        do {
+            read: for try await chunk in response.body {
+                for event in decoder.feed(chunk) {
+                    if event.data == "[DONE]" {
+                        done = true
+                        break read
+                    }
+                    guard let delta = try accumulator.apply(event.data) else { continue }
+                    await onDelta(delta)
+                }
+            }
+        } catch let e as HTTPError {
+            throw ModelError(.unavailable, backend: name, "stream broke: \(e.message)")
+        } catch let e as CompletionAccumulator.Malformed {
+            log.error("malformed stream event", ["raw": Logger.escapeBytes(Array(e.raw.utf8))])
+            throw ModelError(.badResponse, backend: name, "the server sent an event that is not valid JSON")
+        }
+        guard done || accumulator.finishReason != nil else {
+            throw ModelError(.unavailable, backend: name, "the stream ended before the reply was complete")
+        }
+        var result = accumulator.result
+        result.usage.totalMilliseconds = (ContinuousClock.now - started).milliseconds
+        return result
+    }
+
+    /// A message in the wire format.
+    static func wire(_ m: SessionMessage) -> [String: Any] {
+        var out: [String: Any] = ["role": m.role.rawValue, "content": m.content]
+        if let id = m.toolCallID { out["tool_call_id"] = id }
+        if let calls = m.toolCalls, !calls.isEmpty {
+            out["tool_calls"] = calls.map {
+                ["id": $0.id, "type": "function", "function": ["name": $0.name, "arguments": $0.arguments]] as [String: Any]
+            }
+        }
+        return out
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (s, a) = components
+        return Double(s) * 1000 + Double(a) / 1e15
+    }
+}
