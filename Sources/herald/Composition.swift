@@ -1,0 +1,87 @@
+import Foundation
+import HeraldConsole
+import HeraldCore
+import HeraldStore
+
+/// The composition root: reads the config and wires the store, the model backends, the
+/// profiles and the adapters into a Gateway.
+struct Composition {
+    let config: HeraldConfig
+    let store: SQLiteStore
+
+    /// Finds the config: --config, $HERALD_CONFIG, ./config/herald.toml, ~/.config/herald/herald.toml.
+    static func configPath(_ args: Arguments) -> String {
+        if let p = args.options["config"] { return p }
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["HERALD_CONFIG"], !p.isEmpty { return p }
+        if FileManager.default.fileExists(atPath: "config/herald.toml") { return "config/herald.toml" }
+        return ((env["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config/herald/herald.toml")
+    }
+
+    static func load(_ args: Arguments) throws -> Composition {
+        let config = try HeraldConfig.load(path: configPath(args))
+        Logger.setLevel(["debug": .debug, "warning": .warning, "error": .error][config.logLevel] ?? .info)
+        try FileManager.default.createDirectory(
+            atPath: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let store = try SQLiteStore(path: config.databasePath, durable: config.durableWrites)
+        return Composition(config: config, store: store)
+    }
+
+    /// One backend per `[models.NAME]`, with its API key resolved.
+    func backends() throws -> [String: any ModelBackend] {
+        var out: [String: any ModelBackend] = [:]
+        for (name, m) in config.models {
+            let key = try m.apiKey.map { try $0.resolve() }
+            out[name] = OpenAIBackend(config: m, apiKey: key)
+        }
+        return out
+    }
+
+    /// Managed servers for backends with a `launch` command.
+    func managedServers() -> [ManagedServer] {
+        config.models.values.compactMap { m in
+            guard let launch = m.launch else { return nil }
+            var root = m.url
+            if root.hasSuffix("/") { root.removeLast() }
+            if root.hasSuffix("/v1") { root.removeLast(3) }
+            return ManagedServer(name: m.name, command: launch, healthURL: root + "/health")
+        }
+    }
+
+    /// The adapters `herald run` starts: every `[adapters.KIND]` except the console.
+    func daemonAdapters() throws -> [any ChatAdapter] {
+        var out: [any ChatAdapter] = []
+        for (kind, reader) in config.adapters {
+            switch kind {
+            case "console":
+                var r = reader
+                _ = try r.bool("stream")
+                _ = try r.string("label")
+                try r.finish()
+            default:
+                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console)")
+            }
+        }
+        return out
+    }
+
+    /// The console adapter for `herald chat`, with `[adapters.console]` settings if present.
+    func consoleAdapter(session: String, noStream: Bool) throws -> ConsoleAdapter {
+        var stream = true
+        var label = "herald"
+        if var r = config.adapters.first(where: { $0.kind == "console" })?.reader {
+            stream = try r.bool("stream") ?? true
+            label = try r.string("label") ?? label
+            try r.finish()
+        }
+        return ConsoleAdapter(session: session, label: label, stream: stream && !noStream)
+    }
+
+    func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings()) throws -> Gateway {
+        let profiles = try Profile.loadAll(config.profiles, directory: config.profilesDirectory)
+        return Gateway(
+            store: store, adapters: adapters, agent: Agent(backends: try backends()), profiles: profiles,
+            router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
+            access: AccessControl(store: store, config: config.access), settings: settings)
+    }
+}

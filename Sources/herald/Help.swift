@@ -1,0 +1,67 @@
+enum Help {
+    static let main = """
+        herald: a self-hosted chat gateway for personal AI agents
+
+        Usage: herald <command> [options]
+
+        Commands:
+          run                     run every configured adapter (the gateway)
+          chat                    talk to a profile in this terminal
+          doctor                  check the configuration, the model servers and the store
+          sessions list|show ID   list sessions, or show one with its messages and usage
+          pair list|approve CODE|deny CODE
+                                  manage pairing requests from unknown senders
+
+        Options for every command:
+          --config PATH           the configuration file (default: $HERALD_CONFIG,
+                                  ./config/herald.toml, then ~/.config/herald/herald.toml)
+          --help                  help for the command
+
+        The state directory is state_dir in the config, or $HERALD_HOME.
+        Exit codes: 0 ok, 1 failed, 64 usage, 69 a service is unavailable, 70 internal error,
+        78 configuration error.
+        """
+
+    static let run = """
+        Usage: herald run [--config PATH]
+
+        Runs the gateway: every adapter in [adapters.*], the lanes, the delivery worker and any
+        managed model server. SIGINT or SIGTERM finishes the turns in flight and stops; a second
+        signal stops at once. Pending messages are kept and answered at the next start.
+        """
+
+    static let chat = """
+        Usage: herald chat [--profile P] [--session S] [--no-stream] [--config PATH]
+
+        A conversation in this terminal through the full pipeline (inbox, lane, agent, outbox,
+        delivery). Each --session name (default "main") is its own conversation and keeps its
+        history across runs; --profile binds it to a profile (starting a fresh session if it was
+        on another). Type /new for a fresh session, /status, /help. End with Ctrl-D: replies still
+        owed are delivered first.
+        """
+
+    static let doctor = """
+        Usage: herald doctor [--config PATH]
+
+        Validates the configuration (errors name file:line), opens the store, checks that each
+        model server answers and that each secret reference resolves (values are never shown).
+        Exits 0 when everything passes, 78 for a configuration error, 69 when a model server or
+        secret is unavailable.
+        """
+
+    static let sessions = """
+        Usage: herald sessions list [--limit N] [--config PATH]
+               herald sessions show ID [--config PATH]
+
+        Lists sessions (newest first) or shows one: its conversation, profile, messages and usage.
+        ID may be a unique prefix.
+        """
+
+    static let pair = """
+        Usage: herald pair list [--config PATH]
+               herald pair approve CODE [--config PATH]
+               herald pair deny CODE [--config PATH]
+
+        Unknown senders get a pairing code and reach no model until approved here.
+        """
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+
+/// Entry point: dispatches to a command and maps errors to exit codes.
+@main
+struct Herald {
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        var args = Array(CommandLine.arguments.dropFirst())
+        guard let command = args.first else {
+            print(Help.main)
+            exit(Exit.usage)
+        }
+        args.removeFirst()
+        do {
+            let code: Int32
+            switch command {
+            case "run": code = try await runGateway(args)
+            case "chat": code = try await chat(args)
+            case "doctor": code = try await Doctor.run(args)
+            case "sessions": code = try await SessionsCommand.run(args)
+            case "pair": code = try await PairCommand.run(args)
+            case "help", "--help", "-h":
+                print(args.first.flatMap(help(for:)) ?? Help.main)
+                code = Exit.ok
+            default:
+                fail("unknown command '\(command)'\n\n\(Help.main)")
+                code = Exit.usage
+            }
+            exit(code)
+        } catch let e as Arguments.UsageError {
+            fail("\(e)\n\n\(help(for: command) ?? Help.main)")
+            exit(Exit.usage)
+        } catch let e as ConfigError {
+            fail("config error: \(e)")
+            exit(Exit.config)
+        } catch let e as SecretError {
+            fail("secret unavailable: \(e)")
+            exit(Exit.unavailable)
+        } catch {
+            fail("error: \(Redactor.shared.redact("\(error)"))")
+            exit(Exit.failure)
+        }
+    }
+
+    static func help(for command: String) -> String? {
+        ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair][command]
+    }
+
+    static func fail(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static func runGateway(_ raw: [String]) async throws -> Int32 {
+        let args = try Arguments(raw, options: ["config"], flags: ["help"])
+        if args.flags.contains("help") {
+            print(Help.run)
+            return Exit.ok
+        }
+        let c = try Composition.load(args)
+        let adapters = try c.daemonAdapters()
+        guard !adapters.isEmpty else {
+            fail("no adapters to run: add an [adapters.KIND] table to \(c.config.file) (use `herald chat` for the terminal)")
+            return Exit.config
+        }
+        try await Lifecycle.run(try c.gateway(adapters: adapters), managed: c.managedServers())
+        return Exit.ok
+    }
+
+    static func chat(_ raw: [String]) async throws -> Int32 {
+        let args = try Arguments(raw, options: ["config", "profile", "session"], flags: ["help", "no-stream"])
+        if args.flags.contains("help") {
+            print(Help.chat)
+            return Exit.ok
+        }
+        guard args.positional.isEmpty else { throw Arguments.UsageError(description: "unexpected argument '\(args.positional[0])'") }
+        let c = try Composition.load(args)
+        let session = args.options["session"] ?? "main"
+        let console = try c.consoleAdapter(session: session, noStream: args.flags.contains("no-stream"))
+        if let profile = args.options["profile"] {
+            guard c.config.profiles[profile] != nil else {
+                throw ConfigError(file: c.config.file, line: 0, message: "no profile '\(profile)' (known: \(c.config.profiles.keys.sorted().joined(separator: ", ")))")
+            }
+            let current = try await c.store.activeSession(for: console.conversation, profile: profile)
+            if current.profile != profile { _ = try await c.store.startNewSession(for: console.conversation, profile: profile) }
+        }
+        var settings = GatewaySettings()
+        settings.stopWhenAdaptersFinish = true
+        try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings), managed: c.managedServers())
+        return Exit.ok
+    }
+}
