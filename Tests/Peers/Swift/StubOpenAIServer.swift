@@ -17,6 +17,22 @@ public final class StubOpenAIServer: Sendable {
         case invalidUTF8
         /// An HTTP error status.
         case status(Int)
+        /// Holds the request until `gate` opens, then streams `text`: a slow model, under the test's control.
+        case gated(Gate, String)
+    }
+
+    /// A gate a test opens to let held requests go on (served on the server's own threads).
+    public final class Gate: Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        private let waiting = Mutex(0)
+        public init() {}
+        public func open() { semaphore.signal() }
+        func pass() {
+            waiting.withLock { $0 += 1 }
+            semaphore.wait()
+        }
+        /// Requests that have reached the gate so far.
+        public var held: Int { waiting.withLock { $0 } }
     }
 
     public struct Message: Sendable {
@@ -67,6 +83,9 @@ public final class StubOpenAIServer: Sendable {
         let reply = script(messages)
         let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }
         switch reply {
+        case .gated(let gate, let text):
+            gate.pass()
+            return handleText(text, pieces: 3, delay: .zero, stream: stream, promptTokens: promptTokens)
         case .status(let code):
             return .full(status: code, contentType: "application/json", body: Data(#"{"error":{"message":"stub failure"}}"#.utf8))
         case .malformedJSON:
@@ -82,6 +101,12 @@ public final class StubOpenAIServer: Sendable {
             ]
             return .stream(status: 200, chunks: [Self.event(call), Data("data: [DONE]\n\n".utf8)], delay: .zero)
         case .text(let text, let pieces, let delay):
+            return handleText(text, pieces: pieces, delay: delay, stream: stream, promptTokens: promptTokens)
+        }
+    }
+
+    private func handleText(_ text: String, pieces: Int, delay: Duration, stream: Bool, promptTokens: Int) -> StubHTTPServer.Response {
+        do {
             let parts = Self.split(text, into: max(1, pieces))
             if !stream {
                 let body: [String: Any] = [

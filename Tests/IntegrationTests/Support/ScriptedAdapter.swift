@@ -1,0 +1,101 @@
+import Foundation
+import HeraldCore
+import Synchronization
+
+/// An adapter a test drives: it injects messages through the real Intake (the store commit)
+/// and records every delivery, with waiting on deliveries instead of sleeping.
+final class ScriptedAdapter: ChatAdapter {
+    let id: AdapterID
+    let capabilities = AdapterCapabilities(maxMessageLength: 4096, lengthUnit: .utf16, dialect: .plain)
+    let allowedSenders: Set<String>
+
+    private let intake = Mutex<Intake?>(nil)
+    private let ready = Latch()
+    private let state = Mutex<(delivered: [OutboxEntry], waiters: [(predicate: @Sendable ([OutboxEntry]) -> Bool, c: CheckedContinuation<Void, Never>)])>(([], []))
+    /// Deliveries to fail before succeeding, with the error to throw.
+    let failures = Mutex<[DeliveryError]>([])
+
+    init(account: String = "test", allowed: Set<String> = []) {
+        id = AdapterID(platform: Platform("scripted"), account: account)
+        allowedSenders = allowed
+    }
+
+    func run(intake: Intake) async throws {
+        self.intake.withLock { $0 = intake }
+        ready.set()
+        // Stay connected until the gateway stops.
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func conversation(_ chat: String, thread: String? = nil) -> ConversationRef {
+        ConversationRef(platform: id.platform, account: id.account, chat: chat, thread: thread)
+    }
+
+    /// Commits a message as if the platform had sent it.
+    func receive(_ text: String, chat: String, from sender: String = "alice", eventID: String = UUID().uuidString) async throws {
+        await ready.wait()
+        let message = InboundMessage(
+            conversation: conversation(chat), sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text)
+        try await intake.withLock { $0 }!.commit([message])
+    }
+
+    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.delivered.append(entry)
+            let all = s.delivered
+            let hit = s.waiters.enumerated().filter { $0.element.predicate(all) }.map(\.offset)
+            let cs = hit.map { s.waiters[$0].c }
+            for i in hit.reversed() { s.waiters.remove(at: i) }
+            return cs
+        }
+        ready.forEach { $0.resume() }
+        return DeliveryReceipt(platformMessageIDs: ["m\(entry.id)"])
+    }
+
+    var delivered: [OutboxEntry] { state.withLock { $0.delivered } }
+
+    func texts(in chat: String) -> [String] {
+        delivered.filter { $0.message.conversation.chat == chat }.map(\.message.text)
+    }
+
+    /// Waits until the deliveries so far satisfy `predicate`.
+    func waitFor(_ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable ([OutboxEntry]) -> Bool) async throws {
+        try await withDeadline(seconds, what) { [self] in
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if predicate(s.delivered) { return true }
+                    s.waiters.append((predicate, c))
+                    return false
+                }
+                if now { c.resume() }
+            }
+        }
+    }
+}
+
+/// A gateway on a temporary SQLite store with scripted adapters and a model at `modelURL`.
+struct GatewayHarness {
+    let dir = TempDir()
+    let store: any Store
+    let gateway: Gateway
+    let task: Task<Void, any Error>
+
+    init(adapters: [any ChatAdapter], modelURL: String, settings: GatewaySettings = GatewaySettings(), soul: String = "You are a test.") throws {
+        let store = try SQLiteStoreFactory.make(dir.file("herald.sqlite"))
+        self.store = store
+        let backend = OpenAIBackend(config: ModelConfig(name: "stub", url: modelURL, maxTokens: 16, timeoutSeconds: 30))
+        let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: soul)
+        gateway = Gateway(
+            store: store, adapters: adapters, agent: Agent(backends: ["stub": backend]), profiles: ["default": profile],
+            router: Router(bindings: [], defaultProfile: "default"), access: AccessControl(store: store, config: AccessConfig()),
+            settings: settings)
+        let gateway = self.gateway
+        task = Task { try await gateway.run() }
+    }
+
+    func shutdown() async {
+        gateway.stop(.inFlight)
+        _ = await task.result
+    }
+}
