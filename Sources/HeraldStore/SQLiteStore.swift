@@ -29,6 +29,9 @@ public actor SQLiteStore: Store {
         }
     }
 
+    /// The journal mode of the open file ("wal").
+    public func journalMode() throws -> String? { try db.query("PRAGMA journal_mode").first?.first?.string }
+
     /// The schema version of the open file.
     public func schemaVersion() throws -> Int { Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0) }
 

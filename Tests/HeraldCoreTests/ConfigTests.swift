@@ -1,0 +1,78 @@
+import Testing
+
+@testable import HeraldCore
+
+@Suite struct ConfigTests {
+    static let valid = """
+        state_dir = "/tmp/herald-state"
+        default_profile = "default"
+
+        [models.local]
+        url = "http://127.0.0.1:8080/v1"
+        max_tokens = 128
+
+        [models.big]
+        url = "https://gpu.example/v1"
+        api_key_env = "BIG_KEY"
+
+        [profiles.default]
+        model = "local"
+        fallback = ["big"]
+
+        [[bindings]]
+        platform = "telegram"
+        chat = "-100123"
+        profile = "default"
+
+        [adapters.console]
+        stream = false
+        """
+
+    @Test func loadsAValidConfig() throws {
+        let c = try HeraldConfig.parse(Self.valid, file: "/etc/herald/herald.toml", environment: ["HOME": "/home/u"])
+        #expect(c.stateDirectory == "/tmp/herald-state")
+        #expect(c.profilesDirectory == "/etc/herald/profiles")
+        #expect(c.models["local"]?.maxTokens == 128)
+        #expect(c.models["big"]?.apiKey == .environment("BIG_KEY"))
+        #expect(c.profiles["default"]?.models == ["local", "big"])
+        #expect(c.bindings.first?.platform == .telegram)
+        #expect(c.adapters.map(\.kind) == ["console"])
+    }
+
+    @Test func heraldHomeOverridesTheStateDirectory() throws {
+        let c = try HeraldConfig.parse(Self.valid, file: "h.toml", environment: ["HERALD_HOME": "/srv/herald"])
+        #expect(c.stateDirectory == "/srv/herald")
+    }
+
+    static let broken: [(String, Int, String)] = [
+        ("[models.local]\nurl = \"http://x/v1\"\nmax_tokns = 3\n", 3, "unknown key 'models.local.max_tokns'"),
+        ("[models.local]\nurl = \"http://x/v1\"\napi_key = \"sk-live-123\"\n", 3, "would put a secret in the config"),
+        ("[models.local]\nurl = \"http://x/v1\"\n[profiles.default]\nmodel = \"nope\"\n", 4, "unknown model 'nope'"),
+        ("[models.local]\nurl = \"ftp://x\"\n", 2, "must start with http"),
+        ("[models.local]\nurl = \"http://x/v1\"\nmax_tokens = \"many\"\n", 3, "must be an integer"),
+        ("[models.local]\nurl = \"http://x/v1\"\nurl = \"http://y/v1\"\n", 3, "duplicate key"),
+        ("log_level = \"loud\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "log_level"),
+        ("\n\n[models.local]\nurl = \"http://x/v1\n", 4, "unterminated string"),
+        ("[models.local]\nurl = \"http://x/v1\"\n[[bindings]]\nprofile = \"ghost\"\n", 4, "unknown profile 'ghost'"),
+    ]
+
+    @Test(arguments: broken)
+    func errorsNameFileAndLine(text: String, line: Int, message: String) {
+        do {
+            _ = try HeraldConfig.parse(text, file: "conf/herald.toml")
+            Issue.record("accepted a broken config")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.description.hasPrefix("conf/herald.toml:\(line): "), "\(error)")
+            #expect(error.message.contains(message), "\(error)")
+            #expect(!error.description.contains("sk-live-123"), "the secret is not echoed")
+        }
+    }
+
+    @Test func secretsResolveFromEnvironmentAndAreRedacted() throws {
+        let value = try SecretRef.environment("HERALD_TEST_TOKEN").resolve(environment: ["HERALD_TEST_TOKEN": "123456:ABC-secret"])
+        #expect(value == "123456:ABC-secret")
+        #expect(Redactor.shared.redact("GET /bot123456:ABC-secret/getUpdates failed") == "GET /bot[redacted]/getUpdates failed")
+        #expect(throws: SecretError.self) { try SecretRef.environment("HERALD_UNSET_VAR").resolve(environment: [:]) }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import HeraldCore
+
+@Suite struct RouterTests {
+    let router = Router(
+        bindings: [
+            Binding(platform: .telegram, profile: "tg"),
+            Binding(platform: .telegram, chat: "-100", profile: "team"),
+            Binding(platform: .telegram, chat: "-100", thread: "7", profile: "research"),
+            Binding(platform: .matrix, account: "*", chat: "!room", profile: "lib"),
+        ], defaultProfile: "default")
+
+    @Test(arguments: [
+        (ConversationRef(platform: .console, account: "main", chat: "main"), "default"),
+        (ConversationRef(platform: .telegram, account: "b", chat: "5"), "tg"),
+        (ConversationRef(platform: .telegram, account: "b", chat: "-100"), "team"),
+        (ConversationRef(platform: .telegram, account: "b", chat: "-100", thread: "7"), "research"),
+        (ConversationRef(platform: .telegram, account: "b", chat: "-100", thread: "8"), "team"),
+        (ConversationRef(platform: .matrix, account: "@h:x", chat: "!room"), "lib"),
+    ])
+    func mostSpecificBindingWins(conversation: ConversationRef, profile: String) {
+        #expect(router.profile(for: conversation) == profile)
+    }
+
+    @Test func conversationKeysRoundTripAndNeverCollide() {
+        let a = ConversationRef(platform: .matrix, account: "@bot:x", chat: "!a/b", thread: "$t")
+        let b = ConversationRef(platform: .matrix, account: "@bot:x", chat: "!a", thread: "b/$t")
+        #expect(a.key != b.key)
+        #expect(ConversationRef(key: a.key) == a)
+        #expect(ConversationRef(key: b.key) == b)
+    }
+}
+
+@Suite struct AgentPromptTests {
+    func m(_ role: SessionMessage.Role, _ text: String, _ tokens: Int) -> SessionMessage {
+        SessionMessage(role: role, content: text, tokens: tokens)
+    }
+
+    @Test func keepsTheNewestTurnsWithinBudgetAndAStablePrefix() {
+        let history = [m(.user, "u1", 100), m(.assistant, "a1", 100), m(.user, "u2", 100), m(.assistant, "a2", 100)]
+        let user = m(.user, "now", 5)
+        let all = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 1000)
+        #expect(all.map(\.content) == ["SOUL", "u1", "a1", "u2", "a2", "now"])
+        let trimmed = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 250)
+        #expect(trimmed.map(\.content) == ["SOUL", "u2", "a2", "now"])
+        // A window never opens on an assistant message.
+        let odd = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 300)
+        #expect(odd.map(\.content) == ["SOUL", "u2", "a2", "now"])
+        #expect(all.first == trimmed.first, "the system prefix is the same bytes on every turn")
+    }
+}
+
+@Suite struct ChatCommandTests {
+    @Test(arguments: [
+        ("/new", "new", ""), ("/NEW", "new", ""), ("/status@herald_bot", "status", ""), ("  /help me", "help", "me"),
+    ])
+    func parsesKnownCommands(text: String, name: String, args: String) {
+        #expect(ChatCommand.parse(text, botName: "herald_bot") == ChatCommand(name: name, arguments: args))
+    }
+
+    @Test(arguments: ["hello", "/unknown", "/new@other_bot", "new", "//new"])
+    func leavesEverythingElseToTheModel(text: String) {
+        #expect(ChatCommand.parse(text, botName: "herald_bot") == nil)
+    }
+}
+
+@Suite struct BackoffTests {
+    @Test func growsExponentiallyWithinTheCapAndJitter() {
+        let b = Backoff(base: .seconds(1), cap: .seconds(30), jitter: 0.2)
+        #expect(b.delay(after: 1, random: 0.5) == .seconds(1))
+        #expect(b.delay(after: 4, random: 0.5) == .seconds(8))
+        #expect(b.delay(after: 20, random: 0.5) == .seconds(30))
+        #expect(b.delay(after: 3, random: 0) == .seconds(4) * 0.8)
+        #expect(b.delay(after: 3, random: 1) == .seconds(4) * 1.2)
+    }
+
+    @Test func pairingCodesUseTheUnambiguousAlphabet() {
+        for _ in 0..<200 {
+            let code = AccessControl.makeCode()
+            #expect(code.count == 8)
+            #expect(code.allSatisfy { AccessControl.alphabet.contains($0) })
+            #expect(!code.contains { "0O1I".contains($0) })
+        }
+    }
+}
+
+@Suite struct CompletionAccumulatorTests {
+    @Test func foldsToolCallFragmentsUsageAndLlamaTimings() throws {
+        var acc = CompletionAccumulator(model: "m")
+        let events = [
+            #"{"choices":[{"index":0,"delta":{"role":"assistant","content":"Let me "}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"content":"check."}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"web_","arguments":"{\"q\":"}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"search","arguments":"\"swift\"}"}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+            #"{"choices":[],"usage":{"prompt_tokens":50,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":40}},"timings":{"cache_n":40,"prompt_n":10,"prompt_ms":3.5,"predicted_n":9,"predicted_ms":7.0}}"#,
+        ]
+        var deltas: [String] = []
+        for e in events { if let d = try acc.apply(e) { deltas.append(d) } }
+        let r = acc.result
+        #expect(deltas == ["Let me ", "check."])
+        #expect(r.text == "Let me check.")
+        #expect(r.toolCalls == [ToolCall(id: "c1", name: "web_search", arguments: #"{"q":"swift"}"#)])
+        #expect(r.finishReason == "tool_calls")
+        #expect(r.usage.promptTokens == 50)
+        #expect(r.usage.cachedTokens == 40)
+        #expect(r.usage.promptMilliseconds == 3.5)
+    }
+
+    @Test func rejectsEventsThatAreNotJSON() {
+        var acc = CompletionAccumulator(model: "m")
+        #expect(throws: CompletionAccumulator.Malformed.self) { try acc.apply(#"{"choices":[{"delta":{"content":"hel"#) }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@testable import HeraldStore
+
+@Suite struct SQLiteStoreTests {
+    let path = NSTemporaryDirectory() + "herald-store-\(UUID().uuidString.prefix(8)).sqlite"
+    let adapter = AdapterID(platform: .telegram, account: "bot1")
+
+    func message(_ event: String, chat: String = "42", text: String = "hi") -> InboundMessage {
+        InboundMessage(
+            conversation: ConversationRef(platform: .telegram, account: "bot1", chat: chat),
+            sender: Sender(id: "7", displayName: "Ann"), eventID: event, text: text)
+    }
+
+    @Test func fileIsPrivateAndInWALModeWithCurrentSchema() async throws {
+        let store = try SQLiteStore(path: path)
+        _ = try await store.commitInbound([message("1")], cursor: nil)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try await store.schemaVersion() == Migrations.all.count)
+        #expect(try await store.journalMode() == "wal")
+        // Reopening migrates nothing twice.
+        let again = try SQLiteStore(path: path)
+        #expect(try await again.schemaVersion() == Migrations.all.count)
+    }
+
+    @Test func duplicateEventsAreIgnoredAndTheCursorCommitsWithTheBatch() async throws {
+        let store = try SQLiteStore(path: path)
+        let cursor = CursorUpdate(adapter: adapter, key: "offset", value: "101")
+        let first = try await store.commitInbound([message("100"), message("101")], cursor: cursor)
+        #expect(first.count == 2)
+        let again = try await store.commitInbound([message("101"), message("102")], cursor: CursorUpdate(adapter: adapter, key: "offset", value: "102"))
+        #expect(again.map(\.message.eventID) == ["102"])
+        #expect(try await store.cursor(adapter: adapter, key: "offset") == "102")
+        let pending = try await store.pendingInbox(after: 0, adapters: [adapter], limit: 10)
+        #expect(pending.map(\.message.eventID) == ["100", "101", "102"])
+        #expect(try await store.pendingInbox(after: 0, adapters: [AdapterID(platform: .matrix, account: "x")], limit: 10).isEmpty)
+    }
+
+    @Test func turnCommitIsAtomicAndHappensOnce() async throws {
+        let store = try SQLiteStore(path: path)
+        let entry = try #require(try await store.commitInbound([message("1")], cursor: nil).first)
+        let session = try await store.activeSession(for: entry.message.conversation, profile: "default")
+        let turn = TurnCommit(
+            inboxID: entry.id, sessionID: session.id,
+            appended: [SessionMessage(role: .user, content: "hi", tokens: 2), SessionMessage(role: .assistant, content: "hello", tokens: 3)],
+            replies: [OutboundMessage(conversation: entry.message.conversation, text: "hello", inboxID: entry.id)],
+            usage: [UsageRecord(sessionID: session.id, profile: "default", usage: Usage(model: "m", promptTokens: 10, completionTokens: 3, cachedTokens: 4), at: Date())])
+        #expect(try await store.completeTurn(turn).count == 1)
+        #expect(try await store.completeTurn(turn).isEmpty, "a second commit of the same turn writes nothing")
+        #expect(try await store.history(sessionID: session.id, limit: 10).map(\.content) == ["hi", "hello"])
+        #expect(try await store.usage(sessionID: session.id).first?.usage.cachedTokens == 4)
+        #expect(try await store.outboxCounts() == ["pending": 1])
+        #expect(try await store.inboxState(entry.id) == "done")
+    }
+
+    @Test func outboxKeepsOrderPerConversationAndRecoversInterruptedSends() async throws {
+        let store = try SQLiteStore(path: path)
+        let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
+        let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
+        let ids = try await store.enqueue([
+            OutboundMessage(conversation: a, text: "a1"), OutboundMessage(conversation: a, text: "a2"),
+            OutboundMessage(conversation: b, text: "b1"),
+        ])
+        let first = try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10)
+        #expect(first.map(\.message.text) == ["a1", "b1"], "a2 waits for a1")
+        try await store.markRetry(ids[0], error: "429", notBefore: Date().addingTimeInterval(60))
+        #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).isEmpty, "a2 never overtakes a1")
+        #expect(try await store.recoverInterruptedDeliveries(adapters: [adapter]) == [ids[2]])
+        let later = try await store.claimDueOutbox(now: Date().addingTimeInterval(61), adapters: [adapter], limit: 10)
+        #expect(later.map(\.message.text) == ["a1", "b1"])
+        #expect(later.first?.attempts == 2)
+        try await store.markSent(ids[0], receipt: DeliveryReceipt(platformMessageIDs: ["9"]))
+        #expect(try await store.outboxState(ids[0])?.platformMessageID == "9")
+        #expect(try await store.claimDueOutbox(now: Date().addingTimeInterval(61), adapters: [adapter], limit: 10).map(\.message.text) == ["a2"])
+    }
+
+    @Test func pairingCodesAreLimitedAndExpire() async throws {
+        let store = try SQLiteStore(path: path)
+        let now = Date()
+        func ask(_ sender: String, _ code: String, at t: Date = now) async throws -> PairingOutcome {
+            try await store.requestPairing(
+                adapter: adapter, sender: Sender(id: sender, displayName: sender),
+                conversation: ConversationRef(platform: .telegram, account: "bot1", chat: sender), code: code, now: t,
+                validity: 3600, maxPending: 3)
+        }
+        #expect(try await ask("u1", "AAAAAAAA") == .issued("AAAAAAAA"))
+        #expect(try await ask("u1", "BBBBBBBB") == .alreadyPending("AAAAAAAA"))
+        #expect(try await ask("u2", "CCCCCCCC") == .issued("CCCCCCCC"))
+        #expect(try await ask("u3", "DDDDDDDD") == .issued("DDDDDDDD"))
+        #expect(try await ask("u4", "EEEEEEEE") == .tooMany)
+        #expect(try await ask("u4", "FFFFFFFF", at: now.addingTimeInterval(3601)) == .issued("FFFFFFFF"), "expired codes free their places")
+        #expect(try await store.approvePairing(code: "AAAAAAAA", now: now.addingTimeInterval(3601)) == nil, "an expired code cannot be approved")
+        #expect(try await store.approvePairing(code: "CCCCCCCC", now: now)?.sender.id == "u2")
+        #expect(try await store.isApproved(adapter: adapter, senderID: "u2"))
+        #expect(try await !store.isApproved(adapter: adapter, senderID: "u1"))
+    }
+
+    @Test func newSessionReplacesTheActiveOne() async throws {
+        let store = try SQLiteStore(path: path)
+        let c = ConversationRef(platform: .console, account: "main", chat: "main", thread: "t/1")
+        let s1 = try await store.activeSession(for: c, profile: "default")
+        #expect(try await store.activeSession(for: c, profile: "other").id == s1.id)
+        let s2 = try await store.startNewSession(for: c, profile: "researcher")
+        #expect(s2.id != s1.id)
+        #expect(try await store.activeSession(for: c, profile: "default").profile == "researcher")
+        #expect(try await store.session(id: s1.id)?.conversation == c)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import HeraldPeers
+import Testing
+
+/// The `herald` command line as a person meets it: help, exit codes, config errors with file:line.
+@Suite struct CLITests {
+    @Test(arguments: ["run", "chat", "doctor", "sessions", "pair"])
+    func everyCommandHasHelp(command: String) async throws {
+        let p = try HeraldProcess([command, "--help"])
+        #expect(try await p.waitForExit() == 0)
+        #expect(p.stdout.first?.hasPrefix("Usage: herald \(command)") == true)
+    }
+
+    @Test func unknownCommandsAndOptionsAreUsageErrors() async throws {
+        let p = try HeraldProcess(["frobnicate"])
+        #expect(try await p.waitForExit() == 64)
+        #expect(p.stderr.first == "unknown command 'frobnicate'")
+        let q = try HeraldProcess(["chat", "--colour"])
+        #expect(try await q.waitForExit() == 64)
+        #expect(q.stderr.first == "unknown option --colour")
+    }
+
+    @Test func doctorNamesTheFileAndLineOfAConfigError() async throws {
+        let dir = TempDir()
+        let path = dir.file("herald.toml")
+        try Data("[models.local]\nurl = \"http://127.0.0.1:1/v1\"\ntemprature = 0.2\n".utf8).write(to: URL(fileURLWithPath: path))
+        let p = try HeraldProcess(["doctor", "--config", path])
+        #expect(try await p.waitForExit() == 78)
+        #expect(p.stdout.contains { $0.contains("\(path):3: unknown key 'models.local.temprature'") })
+        let chat = try HeraldProcess(["chat", "--config", path])
+        #expect(try await chat.waitForExit() == 78)
+        #expect(chat.stderr.contains { $0.contains("\(path):3:") })
+    }
+
+    @Test func doctorChecksTheModelServerAndSecrets() async throws {
+        let model = try StubOpenAIServer()
+        defer { model.stop() }
+        let dir = TempDir()
+        let good = TestConfig.write(in: dir, modelURL: model.baseURL)
+        let ok = try HeraldProcess(["doctor", "--config", good])
+        #expect(try await ok.waitForExit() == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains { $0.hasPrefix("ok    model local") })
+
+        let down = TestConfig.write(in: dir, modelURL: "http://127.0.0.1:1/v1")
+        let p = try HeraldProcess(["doctor", "--config", down], environment: ["HERALD_SECRET_X": "sk-abcdef123"])
+        #expect(try await p.waitForExit() == 69)
+        #expect(p.stdout.contains { $0.hasPrefix("FAIL  model local") })
+    }
+
+    @Test func pairingIsManagedFromTheCommandLine() async throws {
+        let model = try StubOpenAIServer()
+        defer { model.stop() }
+        let dir = TempDir()
+        let config = TestConfig.write(in: dir, modelURL: model.baseURL)
+        let list = try HeraldProcess(["pair", "list", "--config", config])
+        #expect(try await list.waitForExit() == 0)
+        #expect(list.stdout == ["no pending pairing requests"])
+        let approve = try HeraldProcess(["pair", "approve", "ABCDEFGH", "--config", config])
+        #expect(try await approve.waitForExit() == 1)
+        #expect(approve.stderr.first?.contains("no pending pairing code") == true)
+    }
+}
