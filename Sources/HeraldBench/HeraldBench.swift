@@ -1,0 +1,56 @@
+import Foundation
+import HeraldCore
+import HeraldPeers
+import HeraldStore
+
+/// Measures the durable pipeline against a stub OpenAI-compatible server on loopback.
+/// Release builds only: `make bench` (or `swift build -c release && .build/release/HeraldBench`).
+@main
+struct HeraldBench {
+    static func main() async throws {
+        var args = CommandLine.arguments.dropFirst()
+        var markdown: String?
+        var quick = false
+        while let a = args.popFirst() {
+            switch a {
+            case "--markdown": markdown = args.popFirst()
+            case "--quick": quick = true
+            default:
+                print("usage: HeraldBench [--markdown FILE] [--quick]")
+                exit(64)
+            }
+        }
+        #if DEBUG
+            print("warning: this is a debug build; numbers are only meaningful from `swift build -c release`")
+        #endif
+        Logger.setLevel(.error)
+        let model = try StubOpenAIServer { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
+        defer { model.stop() }
+        var report = Report()
+
+        let n = quick ? 300 : 2000
+        let direct = try await Measure.directLatency(model: model, count: n)
+        let pipeline = try await Measure.pipelineLatency(model: model, count: n)
+        report.latency(direct: direct, pipeline: pipeline)
+
+        for c in [1, 10, 100, 1000] {
+            let total = quick ? max(c, 500) : max(2 * c, 4000)
+            let rate = try await Measure.throughput(model: model, conversations: c, messages: total, durable: false)
+            report.throughput(conversations: c, messages: total, rate: rate, durable: false)
+        }
+        let durable = try await Measure.throughput(model: model, conversations: 100, messages: quick ? 500 : 4000, durable: true)
+        report.throughput(conversations: 100, messages: quick ? 500 : 4000, rate: durable, durable: true)
+
+        let memory = try await Measure.idleSessionMemory(model: model, steps: quick ? [0, 500, 2000] : [0, 1000, 10_000])
+        report.memory(memory)
+
+        if let herald = Measure.heraldBinary() {
+            let starts = try await Measure.coldStart(herald: herald, model: model, runs: quick ? 5 : 20)
+            report.coldStart(starts)
+        } else {
+            report.lines.append("cold start: skipped (build the herald product in release mode first)")
+        }
+        print(report.text)
+        if let markdown { try report.write(markdown) }
+    }
+}
