@@ -4,10 +4,6 @@ import HeraldNet
 /// A model server Herald launches itself (a backend's `launch` command): started, waited on
 /// until `/health` answers, restarted with backoff if it dies, stopped when Herald stops.
 public final class ManagedServer: Sendable {
-    private enum Phase {
-        case starting, healthy, restarting
-    }
-
     public let name: String
     private let command: [String]
     private let healthURL: String
@@ -35,69 +31,61 @@ public final class ManagedServer: Sendable {
         }
     }
 
-    /// Runs and supervises the server until cancelled; the process is terminated on the way out.
+    /// Runs and supervises the server until cancelled; the process is stopped on the way out.
     public func run() async throws {
         var failures = 0
         while !Task.isCancelled {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Self.resolve(command[0]))
-            process.arguments = Array(command.dropFirst())
-            process.standardInput = FileHandle.nullDevice
-            let exited = Latch()
-            process.terminationHandler = { _ in exited.set() }
+            let child: ChildProcess
             do {
-                try process.run()
+                child = try ChildProcess(command)
             } catch {
                 failures += 1
                 log.error("cannot start the model server", ["command": command[0], "error": "\(error)"])
                 try await Task.sleep(for: backoff.delay(after: failures))
                 continue
             }
-            log.info("model server started", ["pid": "\(process.processIdentifier)"])
-            do {
-                try await withTaskCancellationHandler {
-                    if await waitForHealth(until: exited) {
-                        failures = 0
-                        ready.set()
-                        log.info("model server is healthy")
-                    }
-                    await exited.wait()
-                } onCancel: {
-                    if process.isRunning { process.terminate() }
-                }
+            log.info("model server started", ["pid": "\(child.pid)"])
+            if await waitForHealth(child) {
+                failures = 0
+                ready.set()
+                log.info("model server is healthy")
             }
+            await child.wait()
             if Task.isCancelled {
-                process.waitUntilExit()
+                await Self.stop(child)
                 return
             }
             failures += 1
             let delay = backoff.delay(after: failures)
-            log.warning("model server exited; restarting", ["status": "\(process.terminationStatus)", "in": "\(delay)"])
+            log.warning("model server exited; restarting", ["status": "\(child.waitStatus)", "in": "\(delay)"])
             try await Task.sleep(for: delay)
         }
     }
 
+    /// SIGTERM (repeated: a server still starting may not have its handler yet), then SIGKILL
+    /// after 10 seconds. Runs detached so our own cancellation cannot cut the wait short.
+    private static func stop(_ child: ChildProcess) async {
+        await Task.detached {
+            for _ in 0..<20 {
+                child.signal(SIGTERM)
+                if await child.waitForExit(upTo: .milliseconds(500)) { return }
+            }
+            child.signal(SIGKILL)
+            await child.wait()
+        }.value
+    }
+
     /// Polls the health URL until it answers 200 or the process exits.
-    private func waitForHealth(until exited: Latch) async -> Bool {
+    private func waitForHealth(_ child: ChildProcess) async -> Bool {
         let client = HTTPClient()
-        while !exited.isSet && !Task.isCancelled {
+        while child.isRunning && !Task.isCancelled {
             if let r = try? await client.send(HTTPRequest(url: healthURL, connectTimeout: .seconds(1), timeout: .seconds(2))),
                 r.status == 200
             {
                 return true
             }
-            if await exited.sleep(for: .milliseconds(100), clock: ContinuousClock()) { return false }
+            if await child.waitForExit(upTo: .milliseconds(100)) { return false }
         }
         return false
-    }
-
-    /// Finds a bare command name on PATH.
-    static func resolve(_ command: String) throws -> String {
-        if command.contains("/") { return command }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(command)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        throw ModelError(.unavailable, backend: "launch", "command not found: \(command)")
     }
 }
