@@ -5,6 +5,7 @@ import HeraldCore
 /// session messages, usage and pairings. An actor: one connection, every call serialised.
 public actor SQLiteStore: Store {
     let db: SQLiteConnection
+    private let checkpointer: Checkpointer?
     let encoder = JSONEncoder()
     let decoder = JSONDecoder()
 
@@ -14,7 +15,15 @@ public actor SQLiteStore: Store {
     public init(path: String, durable: Bool = false) throws {
         db = try SQLiteConnection(path: path, synchronous: durable ? "FULL" : "NORMAL")
         try Self.migrate(db)
+        if path != ":memory:" {
+            try db.execute("PRAGMA wal_autocheckpoint=0")
+            checkpointer = Checkpointer(path: path)
+        } else {
+            checkpointer = nil
+        }
     }
+
+    deinit { checkpointer?.stop() }
 
     static func migrate(_ db: SQLiteConnection) throws {
         let version = Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Synchronization
 
 /// The real `herald` executable, started with pipes: tests type into its stdin and wait for
@@ -8,6 +9,9 @@ final class HeraldProcess: Sendable {
     private let stdin: FileHandle
     private let lines = Mutex<(out: [String], err: [String], waiters: [(id: Int, predicate: @Sendable ([String], [String]) -> Bool, continuation: CheckedContinuation<Void, Never>)], nextID: Int, closed: Bool)>(([], [], [], 0, false))
     private let exit = ExitState()
+    /// Set when stdout and stderr reach EOF: every line the process wrote has been read.
+    private let outDone = Latch()
+    private let errDone = Latch()
 
     /// The built `herald` binary, next to the test bundle.
     static var binary: String {
@@ -57,6 +61,7 @@ final class HeraldProcess: Sendable {
                 }
             }
             if !buffer.isEmpty { append(String(decoding: buffer, as: UTF8.self), isError: isError) }
+            (isError ? errDone : outDone).set()
         }
         t.start()
     }
@@ -106,8 +111,11 @@ final class HeraldProcess: Sendable {
 
     /// Waits for the process to exit and returns its status.
     func waitForExit(seconds: Double = 60) async throws -> Int32 {
-        try await withDeadline(seconds, "herald to exit; stderr: \(stderr.suffix(5))") { [exit] in
-            await exit.wait()
+        try await withDeadline(seconds, "herald to exit; stderr: \(stderr.suffix(5))") { [exit, outDone, errDone] in
+            let status = await exit.wait()
+            await outDone.wait()
+            await errDone.wait()
+            return status
         }
     }
 }
