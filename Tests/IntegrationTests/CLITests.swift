@@ -60,3 +60,54 @@ import Testing
         #expect(approve.stderr.first?.contains("no pending pairing code") == true)
     }
 }
+
+/// The chat as a person sees it, and the admin commands over what it stored.
+@Suite struct ChatSessionTests {
+    @Test func streamedRepliesAppearOnceAndSessionsCanBeListedAndShown() async throws {
+        let model = try StubOpenAIServer { messages in
+            .text("echo: " + (messages.last { $0.role == "user" }?.content ?? ""), pieces: 5)
+        }
+        defer { model.stop() }
+        let dir = TempDir()
+        let config = TestConfig.write(in: dir, modelURL: model.baseURL)
+        let chat = try HeraldProcess(["chat", "--config", config, "--session", "notes"])
+        chat.send("streaming works")
+        try await chat.waitFor("the streamed reply") { out, _ in out.contains { $0.hasPrefix("herald> ") } }
+        chat.send("/new")
+        try await chat.waitFor("the /new notice") { out, _ in out.contains { $0.contains("Started a new session") } }
+        chat.send("fresh start")
+        try await chat.waitFor("the second reply") { out, _ in out.filter { $0.hasPrefix("herald> ") }.count == 2 }
+        chat.closeInput()
+        #expect(try await chat.waitForExit() == 0)
+        #expect(chat.replies == ["echo: streaming works", "echo: fresh start"])
+        // The fresh session's prompt holds nothing from before /new.
+        let last = try #require(model.requests.last)
+        #expect(last.map(\.role) == ["system", "user"])
+
+        let list = try HeraldProcess(["sessions", "list", "--config", config])
+        #expect(try await list.waitForExit() == 0)
+        #expect(list.stdout.count == 2)
+        #expect(list.stdout.filter { $0.contains("active") }.count == 1)
+        let id = try #require(list.stdout.first?.split(separator: " ").first).description
+        let show = try HeraldProcess(["sessions", "show", id, "--config", config])
+        #expect(try await show.waitForExit() == 0)
+        #expect(show.stdout.contains { $0.hasPrefix("[user,") && $0.hasSuffix("fresh start") })
+        #expect(show.stdout.contains { $0.hasPrefix("usage: 1 model calls") })
+    }
+
+    @Test func sigtermFinishesTheTurnInFlightThenExits() async throws {
+        let gate = StubOpenAIServer.Gate()
+        let model = try StubOpenAIServer { _ in .gated(gate, "finished before stopping") }
+        defer { model.stop() }
+        let dir = TempDir()
+        let config = TestConfig.write(in: dir, modelURL: model.baseURL)
+        let chat = try HeraldProcess(["chat", "--config", config, "--no-stream"])
+        chat.send("take your time")
+        try await withDeadline(30, "the model call") { await gate.waitUntilHeld() }
+        kill(chat.process.processIdentifier, SIGTERM)
+        try await chat.waitFor("the stop notice in the log") { _, err in err.contains { $0.contains("signal received") } }
+        gate.open()
+        #expect(try await chat.waitForExit() == 0)
+        #expect(chat.replies == ["finished before stopping"])
+    }
+}

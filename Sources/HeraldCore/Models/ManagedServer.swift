@@ -10,9 +10,15 @@ public final class ManagedServer: Sendable {
     private let backoff: Backoff
     private let ready = Latch()
     private let log: Logger
+    private let onStart: @Sendable (Int32) -> Void
 
     /// - Parameter healthURL: polled until it answers 200 after each start.
-    public init(name: String, command: [String], healthURL: String, backoff: Backoff = Backoff(base: .seconds(1), cap: .seconds(30))) {
+    /// - Parameter onStart: told the pid of every process started (for supervision tests and logs).
+    public init(
+        name: String, command: [String], healthURL: String, backoff: Backoff = Backoff(base: .seconds(1), cap: .seconds(30)),
+        onStart: @escaping @Sendable (Int32) -> Void = { _ in }
+    ) {
+        self.onStart = onStart
         self.name = name
         self.command = command
         self.healthURL = healthURL
@@ -45,6 +51,7 @@ public final class ManagedServer: Sendable {
                 continue
             }
             log.info("model server started", ["pid": "\(child.pid)"])
+            onStart(child.pid)
             if await waitForHealth(child) {
                 failures = 0
                 ready.set()

@@ -24,15 +24,32 @@ public final class StubOpenAIServer: Sendable {
     /// A gate a test opens to let held requests go on (served on the server's own threads).
     public final class Gate: Sendable {
         private let semaphore = DispatchSemaphore(value: 0)
-        private let waiting = Mutex(0)
+        private let waiting = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
         public init() {}
         public func open() { semaphore.signal() }
         func pass() {
-            waiting.withLock { $0 += 1 }
+            let waiters = waiting.withLock { w -> [CheckedContinuation<Void, Never>] in
+                w.count += 1
+                defer { w.waiters = [] }
+                return w.waiters
+            }
+            waiters.forEach { $0.resume() }
             semaphore.wait()
         }
         /// Requests that have reached the gate so far.
-        public var held: Int { waiting.withLock { $0 } }
+        public var held: Int { waiting.withLock { $0.count } }
+
+        /// Returns once a request is held at the gate.
+        public func waitUntilHeld() async {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = waiting.withLock { w -> Bool in
+                    if w.count > 0 { return true }
+                    w.waiters.append(c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+        }
     }
 
     public struct Message: Sendable {
