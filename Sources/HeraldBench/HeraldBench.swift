@@ -24,7 +24,7 @@ struct HeraldBench {
             print("warning: this is a debug build; numbers are only meaningful from `swift build -c release`")
         #endif
         Logger.setLevel(.error)
-        let model = try StubOpenAIServer { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
+        let model = try StubOpenAIServer(record: false) { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
         defer { model.stop() }
         var report = Report()
 
@@ -41,7 +41,7 @@ struct HeraldBench {
         let durable = try await Measure.throughput(model: model, conversations: 100, messages: quick ? 500 : 4000, durable: true)
         report.throughput(conversations: 100, messages: quick ? 500 : 4000, rate: durable, durable: true)
 
-        let memory = try await Measure.idleSessionMemory(model: model, steps: quick ? [0, 500, 2000] : [0, 1000, 10_000])
+        let memory = try await Measure.idleSessionMemory(model: model, steps: quick ? [0, 1000, 5000] : [0, 1000, 10_000])
         report.memory(memory)
 
         if let herald = Measure.heraldBinary() {

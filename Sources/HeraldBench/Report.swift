@@ -70,6 +70,19 @@ struct Report {
             Aims on a 2-core machine: p99 added latency under 2 ms; at least 1,000 messages/s with durable
             writes; under 20 KB per idle session; start under 150 ms.
 
+            How to read them:
+            - Every message is committed to the inbox, processed in its lane, committed with its reply to the
+              outbox and session, delivered, and marked sent: four SQLite transactions per message.
+            - "WAL, synchronous=NORMAL" (the default) survives any crash of Herald; "synchronous=FULL"
+              (`durable_writes = true`) also survives power loss and costs an fsync per commit.
+            - With one conversation every message waits for the previous reply, and the session's history
+              grows, so that row measures round trips, not capacity.
+            - Idle sessions live only in SQLite; the slope is the store's page cache, not per-session state.
+              (This measurement found a leak: finished lane tasks were kept by their task group until the
+              gateway stopped, 16 KB each; lanes now run in a discarding task group.)
+            - WAL checkpoints run on their own connection and thread; when SQLite checkpointed inside a
+              commit, the fsync landed on a turn and the p99 added latency was about 4 ms.
+
 
             """
         try Data((header + text + "\n").utf8).write(to: URL(fileURLWithPath: path))

@@ -134,7 +134,9 @@ public final class Gateway: Sendable {
     // MARK: - Lanes
 
     private func runLanes() async {
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a finished lane's task is freed at once (a plain group keeps every
+        // child's result until it is awaited, which grew memory with each lane run).
+        await withDiscardingTaskGroup { group in
             while true {
                 var fetchedAll = false
                 do {
@@ -156,7 +158,6 @@ public final class Gateway: Sendable {
                 }
                 await inboxBell.wait()
             }
-            await group.waitForAll()
         }
         lanesDone.set()
         deliveryBell.ring()

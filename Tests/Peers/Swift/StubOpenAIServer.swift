@@ -62,9 +62,13 @@ public final class StubOpenAIServer: Sendable {
     private let server: StubHTTPServer
     private let recorded = Mutex<[[Message]]>([])
     private let script: Script
+    private let record: Bool
 
-    public init(port: Int = 0, script: @escaping Script = StubOpenAIServer.echo) throws {
+    /// - Parameter record: keep every request for `requests` (benchmarks turn it off, so the
+    ///   stub's own memory does not count against Herald's).
+    public init(port: Int = 0, record: Bool = true, script: @escaping Script = StubOpenAIServer.echo) throws {
         self.script = script
+        self.record = record
         let box = Mutex<StubOpenAIServer?>(nil)
         server = try StubHTTPServer(port: port) { request in
             guard let me = box.withLock({ $0 }) else { return .full(status: 503, contentType: "text/plain", body: Data()) }
@@ -95,7 +99,7 @@ public final class StubOpenAIServer: Sendable {
             let raw = json["messages"] as? [[String: Any]]
         else { return .full(status: 404, contentType: "text/plain", body: Data("not found".utf8)) }
         let messages = raw.map { Message(role: $0["role"] as? String ?? "", content: $0["content"] as? String ?? "") }
-        recorded.withLock { $0.append(messages) }
+        if record { recorded.withLock { $0.append(messages) } }
         let stream = json["stream"] as? Bool ?? false
         let reply = script(messages)
         let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }
