@@ -17,8 +17,9 @@ let package = Package(
         .target(name: "HeraldCore", dependencies: ["HeraldNet"]),
         .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
         .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
+        .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
@@ -30,6 +31,7 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldNet", "HeraldPeers"]),
         .testTarget(name: "ConsoleTests", dependencies: ["HeraldConsole", "HeraldCore"]),
+        .testTarget(name: "TelegramTests", dependencies: ["HeraldTelegram", "HeraldCore", "HeraldPeers"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "herald"]),

@@ -76,6 +76,14 @@ extension SQLiteStore {
         try db.query("UPDATE sessions SET slot = ? WHERE id = ?", [slot.map { .int(Int64($0)) } ?? .null, .text(sessionID)])
     }
 
+    public func moveConversation(from old: ConversationRef, to new: ConversationRef) throws {
+        try db.transaction {
+            // The new chat may already have a session (a message raced the migration): keep the old history active.
+            try db.query("UPDATE sessions SET active = 0 WHERE conversation = ? AND active = 1", [.text(new.key)])
+            try db.query("UPDATE sessions SET conversation = ? WHERE conversation = ?", [.text(new.key), .text(old.key)])
+        }
+    }
+
     // MARK: - Turns
 
     public func completeTurn(_ turn: TurnCommit) throws -> [Int64] {

@@ -2,6 +2,7 @@ import Foundation
 import HeraldConsole
 import HeraldCore
 import HeraldStore
+import HeraldTelegram
 
 /// The composition root: reads the config and wires the store, the model backends, the
 /// profiles and the adapters into a Gateway.
@@ -58,8 +59,10 @@ struct Composition {
                 _ = try r.bool("stream")
                 _ = try r.string("label")
                 try r.finish()
+            case "telegram":
+                out.append(try TelegramAdapter(config: TelegramConfig(reader, stateDirectory: config.stateDirectory)))
             default:
-                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console)")
+                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram)")
             }
         }
         return out

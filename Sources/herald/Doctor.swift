@@ -34,11 +34,15 @@ enum Doctor {
         do {
             let c = try Composition.load(args)
             print("ok    store \(config.databasePath) (schema \(try await c.store.schemaVersion()))")
-            _ = try c.daemonAdapters()
+            let adapters = try c.daemonAdapters()
             print("ok    adapters: \(config.adapters.map(\.kind).joined(separator: ", ").nilIfEmpty ?? "none configured")")
+            for a in adapters { print("ok    adapter \(a.id): credentials resolve") }
         } catch let e as ConfigError {
             print("FAIL  \(e)")
             code = Exit.config
+        } catch let e as SecretError {
+            print("FAIL  adapter credentials: \(e)")
+            code = Exit.unavailable
         } catch {
             print("FAIL  store: \(error)")
             code = Exit.failure

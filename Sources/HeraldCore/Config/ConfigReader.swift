@@ -101,6 +101,21 @@ public struct ConfigReader: Sendable {
         }
     }
 
+    public mutating func ints(_ key: String) throws(ConfigError) -> [Int64]? {
+        used.insert(key)
+        switch table[key] {
+        case nil: return nil
+        case .array(let items):
+            var out: [Int64] = []
+            for item in items {
+                guard case .integer(let i) = item else { throw error(key, "'\(name(key))' must be a list of integers") }
+                out.append(i)
+            }
+            return out
+        case let v?: throw error(key, "'\(name(key))' must be a list of integers, not a \(v.typeName)")
+        }
+    }
+
     /// A sub-table, as its own reader.
     public mutating func table(_ key: String) throws(ConfigError) -> ConfigReader? {
         used.insert(key)

@@ -133,6 +133,8 @@ public protocol Store: Sendable {
     /// The newest `limit` messages of a session, oldest first.
     func history(sessionID: String, limit: Int) async throws -> [SessionMessage]
     func setSlot(_ slot: Int?, sessionID: String) async throws
+    /// A chat changed its id (a Telegram group became a supergroup): its sessions move along.
+    func moveConversation(from old: ConversationRef, to new: ConversationRef) async throws
 
     // MARK: Turns
     /// Commits a finished turn atomically; returns the new outbox ids in order.

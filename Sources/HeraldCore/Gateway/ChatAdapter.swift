@@ -92,6 +92,11 @@ public struct Intake: Sendable {
         return fresh.count
     }
 
+    /// Moves a conversation's sessions to a new id (the platform renamed the chat).
+    public func moveConversation(from old: ConversationRef, to new: ConversationRef) async throws {
+        try await store.moveConversation(from: old, to: new)
+    }
+
     /// The cursor saved with the last commit.
     public func cursor(_ key: String) async throws -> String? {
         try await store.cursor(adapter: adapter, key: key)

@@ -9,6 +9,8 @@ public enum FaultPoint: String, Sendable {
     case inboundCommitted = "inbound-committed"
     /// The outbox row is marked sending; the adapter has not been called.
     case deliveryStarted = "delivery-started"
+    /// Telegram's getUpdates returned updates; they are not committed yet.
+    case telegramUpdatesFetched = "telegram-updates-fetched"
 
     private static let armed: String? = ProcessInfo.processInfo.environment["HERALD_FAULT_POINT"]
 

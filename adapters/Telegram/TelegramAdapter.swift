@@ -1,0 +1,102 @@
+import Foundation
+import HeraldCore
+import Synchronization
+
+/// Telegram over the Bot API with long polling. Private chats, groups and forum topics are
+/// each their own conversation; every update is committed with the next offset in one
+/// transaction before the next poll confirms it.
+public final class TelegramAdapter: ChatAdapter {
+    public let id: AdapterID
+    public let capabilities = AdapterCapabilities(
+        maxMessageLength: 4096, lengthUnit: .utf16, dialect: .telegramHTML, threads: true, typingIndicator: true)
+    public var allowedSenders: Set<String> { config.allowedUsers }
+
+    let config: TelegramConfig
+    let api: BotAPI
+    let log: Logger
+    /// The bot's own identity, from getMe.
+    let me = Mutex<(id: Int64, username: String)?>(nil)
+    /// A 429 stops every send of this bot until then.
+    let floodUntil = Mutex<ContinuousClock.Instant?>(nil)
+    /// Chunks already accepted per outbox row, so a retry resumes instead of repeating them.
+    let progress = Mutex<[Int64: Int]>([:])
+
+    public init(config: TelegramConfig) throws {
+        self.config = config
+        self.id = AdapterID(platform: .telegram, account: config.account)
+        self.api = BotAPI(base: config.apiBase, token: try config.token.resolve(), caFile: config.caFile)
+        self.log = Logger("telegram.\(config.account)")
+    }
+
+    /// The commands shown in Telegram's menu.
+    static let commands: [(String, String)] = ChatCommand.known.map { ($0.name, $0.help) }
+
+    public func run(intake: Intake) async throws {
+        let lock = try AdapterLock(
+            path: (config.stateDirectory as NSString).appendingPathComponent("locks/telegram-\(config.account).lock"))
+        defer { withExtendedLifetime(lock) {} }
+        let info = try await api.call("getMe") as? [String: Any] ?? [:]
+        let botID = (info["id"] as? NSNumber)?.int64Value ?? 0
+        let username = info["username"] as? String ?? ""
+        me.withLock { $0 = (botID, username) }
+        // A webhook and getUpdates exclude each other: polling wins, explicitly.
+        _ = try await api.call("deleteWebhook", ["drop_pending_updates": false])
+        _ = try? await api.call("setMyCommands", ["commands": Self.commands.map { ["command": $0.0, "description": $0.1] }])
+        log.info("polling", ["bot": "@\(username)"])
+
+        var offset = Int(try await intake.cursor("offset") ?? "") ?? 0
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let result = try await api.call(
+                    "getUpdates",
+                    ["offset": offset, "timeout": config.pollTimeout, "allowed_updates": ["message", "edited_message", "my_chat_member"]],
+                    timeout: .seconds(config.pollTimeout + 15))
+                failures = 0
+                let updates = result as? [[String: Any]] ?? []
+                guard !updates.isEmpty else { continue }
+                FaultPoint.telegramUpdatesFetched.hit()
+                var messages: [InboundMessage] = []
+                var last = offset - 1
+                for u in updates {
+                    guard let updateID = u["update_id"] as? Int else {
+                        log.error("update without update_id", ["raw": Logger.escapeBytes(Array("\(u)".utf8), limit: 300)])
+                        continue
+                    }
+                    last = max(last, updateID)
+                    if let m = try await inbound(u, updateID: updateID, intake: intake) { messages.append(m) }
+                }
+                // The updates and the next offset commit together; only then does the next
+                // poll (from that offset) confirm them to Telegram.
+                try await intake.commit(messages, cursor: ("offset", String(last + 1)))
+                offset = last + 1
+            } catch is CancellationError {
+                return
+            } catch let e as TelegramAPIError {
+                failures += 1
+                let delay: Duration
+                switch e.code {
+                case 409:
+                    // Another poller or a webhook: an alarm, with backoff, never a busy loop.
+                    delay = Backoff(base: .seconds(5), cap: .seconds(300)).delay(after: failures)
+                    log.error("409 Conflict: another process polls this bot or a webhook is set", ["retry_in": "\(delay)"])
+                case 429:
+                    delay = .seconds(e.retryAfter ?? 5)
+                    log.warning("getUpdates rate limited", ["retry_after": "\(e.retryAfter ?? 5)"])
+                case 401, 404:
+                    throw e  // the token is wrong: the gateway logs it and retries slowly
+                default:
+                    delay = Backoff(base: .seconds(1), cap: .seconds(60)).delay(after: failures)
+                    log.warning("getUpdates failed", ["error": e.description, "retry_in": "\(delay)"])
+                }
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    public func typing(in conversation: ConversationRef) async {
+        var params: [String: Any] = ["chat_id": conversation.chat, "action": "typing"]
+        if let thread = conversation.thread { params["message_thread_id"] = Int(thread) ?? thread }
+        _ = try? await api.call("sendChatAction", params, timeout: .seconds(10))
+    }
+}
