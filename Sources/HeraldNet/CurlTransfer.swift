@@ -37,6 +37,7 @@ final class CurlTransfer: @unchecked Sendable {
         ccurl_setopt_str(easy, CURLOPT_ACCEPT_ENCODING, "")
         // Keep-alive probes notice a dead peer under a long poll that never times out.
         ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        if !request.replayable { ccurl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
         switch request.method {
         case "GET": break
         case "HEAD": ccurl_setopt_long(easy, CURLOPT_NOBODY, 1)

@@ -14,6 +14,11 @@ public struct HTTPRequest: Sendable {
     public var verifyTLS: Bool
     /// A PEM bundle to trust instead of the system store.
     public var caFile: String?
+    /// False for a request that must never be sent twice (Telegram's sendMessage has no
+    /// idempotency key). libcurl silently resends a request whose reused connection closed
+    /// without an answer, and the server may already have acted on it; such a request gets a
+    /// fresh connection instead, so a drop is reported (outcome unknown), never repeated.
+    public var replayable = true
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [],

@@ -24,12 +24,14 @@ struct BotAPI: Sendable {
     let caFile: String?
     let client = HTTPClient()
 
-    func call(_ method: String, _ params: [String: Any] = [:], timeout: Duration = .seconds(30)) async throws -> Any {
+    /// `replayable: false` for calls that must not be repeated behind our back (sending).
+    func call(_ method: String, _ params: [String: Any] = [:], timeout: Duration = .seconds(30), replayable: Bool = true) async throws -> Any {
         let body = try JSONSerialization.data(withJSONObject: params)
         let response: HTTPResponse
         do {
             var request = HTTPRequest.json("\(base)/bot\(token)/\(method)", body: body)
             request.timeout = timeout
+            request.replayable = replayable
             request.caFile = caFile
             response = try await client.send(request, limit: 16 << 20)
         } catch let e as HTTPError {

@@ -29,7 +29,7 @@ extension TelegramAdapter {
         while true {
             try await waitForFloodGate()
             do {
-                let result = try await api.call("sendMessage", params, timeout: .seconds(30)) as? [String: Any]
+                let result = try await api.call("sendMessage", params, timeout: .seconds(30), replayable: false) as? [String: Any]
                 return (result?["message_id"] as? Int).map(String.init) ?? "?"
             } catch let e as TelegramAPIError {
                 switch e.code {

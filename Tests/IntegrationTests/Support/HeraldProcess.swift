@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldPeers
 import Synchronization
 
 /// The real `herald` executable, started with pipes: tests type into its stdin and wait for
@@ -7,7 +8,7 @@ import Synchronization
 final class HeraldProcess: Sendable {
     let process: Process
     private let stdin: FileHandle
-    private let lines = Mutex<(out: [String], err: [String], waiters: [(id: Int, predicate: @Sendable ([String], [String]) -> Bool, continuation: CheckedContinuation<Void, Never>)], nextID: Int, closed: Bool)>(([], [], [], 0, false))
+    private let lines = Mutex<(out: [String], err: [String], waiters: WaiterList<([String], [String])>, closed: Bool)>(([], [], WaiterList(), false))
     private let exit = ExitState()
     /// Set when stdout and stderr reach EOF: every line the process wrote has been read.
     private let outDone = Latch()
@@ -69,10 +70,7 @@ final class HeraldProcess: Sendable {
     private func append(_ line: String, isError: Bool) {
         let ready = lines.withLock { s -> [CheckedContinuation<Void, Never>] in
             if isError { s.err.append(line) } else { s.out.append(line) }
-            let (out, err) = (s.out, s.err)
-            let hit = s.waiters.filter { $0.predicate(out, err) }
-            s.waiters.removeAll { w in hit.contains { $0.id == w.id } }
-            return hit.map(\.continuation)
+            return s.waiters.ready((s.out, s.err))
         }
         ready.forEach { $0.resume() }
     }
@@ -89,15 +87,15 @@ final class HeraldProcess: Sendable {
     /// Waits until `predicate` holds over (stdout lines, stderr lines).
     func waitFor(_ what: String, seconds: Double = 60, _ predicate: @escaping @Sendable ([String], [String]) -> Bool) async throws {
         try await withDeadline(seconds, "\(what); stdout: \(stdout.suffix(5)), stderr: \(stderr.suffix(5))") { [self] in
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = lines.withLock { s -> Bool in
-                    if predicate(s.out, s.err) { return true }
-                    s.nextID += 1
-                    s.waiters.append((s.nextID, predicate, c))
-                    return false
-                }
-                if now { c.resume() }
-            }
+            await cancellableWait(
+                register: { id, c in
+                    lines.withLock { s in
+                        if predicate(s.out, s.err) { return false }
+                        s.waiters.add(id, { predicate($0.0, $0.1) }, c)
+                        return true
+                    }
+                },
+                cancel: { [self] id in self.lines.withLock { $0.waiters.remove(id) } })
         }
     }
 
@@ -122,25 +120,27 @@ final class HeraldProcess: Sendable {
 
 /// The exit status, and whoever waits for it.
 final class ExitState: Sendable {
-    private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
+    private let state = Mutex<(status: Int32?, waiters: WaiterList<Int32?>)>((nil, WaiterList()))
 
     func finish(_ status: Int32) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Int32, Never>] in
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.status = status
-            defer { s.waiters = [] }
-            return s.waiters
+            return s.waiters.ready(status)
         }
-        waiters.forEach { $0.resume(returning: status) }
+        ready.forEach { $0.resume() }
     }
 
+    /// The exit status; -1 if the wait was cancelled first.
     func wait() async -> Int32 {
-        await withCheckedContinuation { c in
-            let done = state.withLock { s -> Int32? in
-                if let st = s.status { return st }
-                s.waiters.append(c)
-                return nil
-            }
-            if let done { c.resume(returning: done) }
-        }
+        await cancellableWait(
+            register: { id, c in
+                state.withLock { s in
+                    if s.status != nil { return false }
+                    s.waiters.add(id, { $0 != nil }, c)
+                    return true
+                }
+            },
+            cancel: { [self] id in self.state.withLock { $0.waiters.remove(id) } })
+        return state.withLock { $0.status } ?? -1
     }
 }

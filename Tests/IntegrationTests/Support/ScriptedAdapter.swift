@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldPeers
 import Synchronization
 
 /// An adapter a test drives: it injects messages through the real Intake (the store commit)
@@ -11,7 +12,7 @@ final class ScriptedAdapter: ChatAdapter {
 
     private let intake = Mutex<Intake?>(nil)
     private let ready = Latch()
-    private let state = Mutex<(delivered: [OutboxEntry], waiters: [(predicate: @Sendable ([OutboxEntry]) -> Bool, c: CheckedContinuation<Void, Never>)])>(([], []))
+    private let state = Mutex<(delivered: [OutboxEntry], waiters: WaiterList<[OutboxEntry]>)>(([], WaiterList()))
     /// Deliveries to fail before succeeding, with the error to throw.
     let failures = Mutex<[DeliveryError]>([])
 
@@ -43,11 +44,7 @@ final class ScriptedAdapter: ChatAdapter {
         if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
         let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.delivered.append(entry)
-            let all = s.delivered
-            let hit = s.waiters.enumerated().filter { $0.element.predicate(all) }.map(\.offset)
-            let cs = hit.map { s.waiters[$0].c }
-            for i in hit.reversed() { s.waiters.remove(at: i) }
-            return cs
+            return s.waiters.ready(s.delivered)
         }
         ready.forEach { $0.resume() }
         return DeliveryReceipt(platformMessageIDs: ["m\(entry.id)"])
@@ -62,14 +59,15 @@ final class ScriptedAdapter: ChatAdapter {
     /// Waits until the deliveries so far satisfy `predicate`.
     func waitFor(_ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable ([OutboxEntry]) -> Bool) async throws {
         try await withDeadline(seconds, what) { [self] in
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if predicate(s.delivered) { return true }
-                    s.waiters.append((predicate, c))
-                    return false
-                }
-                if now { c.resume() }
-            }
+            await cancellableWait(
+                register: { id, c in
+                    state.withLock { s in
+                        if predicate(s.delivered) { return false }
+                        s.waiters.add(id, predicate, c)
+                        return true
+                    }
+                },
+                cancel: { [self] id in self.state.withLock { $0.waiters.remove(id) } })
         }
     }
 }

@@ -34,7 +34,7 @@ public final class FakeTelegramServer: Sendable {
         var chats: [Int64: (type: String, forum: Bool, topics: Set<Int>)] = [:]
         var nextMessageID = 1
         var files: [String: Data] = [:]
-        var waiters: [(predicate: @Sendable ([Call]) -> Bool, c: CheckedContinuation<Void, Never>)] = []
+        var waiters = WaiterList<[Call]>()
     }
 
     public let token: String
@@ -88,8 +88,9 @@ public final class FakeTelegramServer: Sendable {
             "date": Int(Date().timeIntervalSince1970),
             "chat": ["id": chat, "type": chatInfo.type, "is_forum": chatInfo.forum] as [String: Any],
             "from": ["id": user, "is_bot": false, "first_name": name] as [String: Any],
-            "text": text,
         ]
+        // A message with media has a caption and no text.
+        if !text.isEmpty { message["text"] = text }
         if text.hasPrefix("/") {
             let length = text.prefix { !$0.isWhitespace }.utf16.count
             message["entities"] = [["type": "bot_command", "offset": 0, "length": length]]
@@ -133,24 +134,21 @@ public final class FakeTelegramServer: Sendable {
 
     /// Waits until the calls so far satisfy `predicate`.
     public func waitFor(_ predicate: @escaping @Sendable ([Call]) -> Bool) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if predicate(s.calls) { return true }
-                s.waiters.append((predicate, c))
-                return false
-            }
-            if now { c.resume() }
-        }
+        await cancellableWait(
+            register: { id, c in
+                state.withLock { s in
+                    if predicate(s.calls) { return false }
+                    s.waiters.add(id, predicate, c)
+                    return true
+                }
+            },
+            cancel: { [self] id in self.state.withLock { $0.waiters.remove(id) } })
     }
 
     func record(_ method: String, _ params: [String: String]) {
         let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.calls.append(Call(method: method, params: params, at: Date()))
-            let calls = s.calls
-            let hit = s.waiters.indices.filter { s.waiters[$0].predicate(calls) }
-            let cs = hit.map { s.waiters[$0].c }
-            for i in hit.reversed() { s.waiters.remove(at: i) }
-            return cs
+            return s.waiters.ready(s.calls)
         }
         ready.forEach { $0.resume() }
     }

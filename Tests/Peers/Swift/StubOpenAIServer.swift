@@ -24,14 +24,13 @@ public final class StubOpenAIServer: Sendable {
     /// A gate a test opens to let held requests go on (served on the server's own threads).
     public final class Gate: Sendable {
         private let semaphore = DispatchSemaphore(value: 0)
-        private let waiting = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+        private let waiting = Mutex<(count: Int, waiters: WaiterList<Int>)>((0, WaiterList()))
         public init() {}
         public func open() { semaphore.signal() }
         func pass() {
             let waiters = waiting.withLock { w -> [CheckedContinuation<Void, Never>] in
                 w.count += 1
-                defer { w.waiters = [] }
-                return w.waiters
+                return w.waiters.ready(w.count)
             }
             waiters.forEach { $0.resume() }
             semaphore.wait()
@@ -41,14 +40,15 @@ public final class StubOpenAIServer: Sendable {
 
         /// Returns once a request is held at the gate.
         public func waitUntilHeld() async {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = waiting.withLock { w -> Bool in
-                    if w.count > 0 { return true }
-                    w.waiters.append(c)
-                    return false
-                }
-                if now { c.resume() }
-            }
+            await cancellableWait(
+                register: { id, c in
+                    waiting.withLock { w in
+                        if w.count > 0 { return false }
+                        w.waiters.add(id, { $0 > 0 }, c)
+                        return true
+                    }
+                },
+                cancel: { [self] id in self.waiting.withLock { $0.waiters.remove(id) } })
         }
     }
 

@@ -1,0 +1,97 @@
+import Foundation
+import HeraldCore
+import HeraldPeers
+import HeraldStore
+import Testing
+
+/// More of the Bot API contract, through the real `herald run` process.
+@Suite(.serialized) struct TelegramBehaviourTests {
+    @Test func webhookIsDeletedCommandsRegisteredAndTypingShownBeforeTheReply() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        h.telegram.setWebhook("https://example.invalid/hook")
+        let p = try await h.start()
+        #expect(h.telegram.webhook == nil)
+        let commands = try #require(h.telegram.calls.first { $0.method == "setMyCommands" })
+        #expect(["new", "help", "status"].allSatisfy { commands.params["commands"]?.contains($0) == true })
+        h.telegram.inject(chat: 111, from: 111, text: "hi")
+        try await h.waitForSent("the reply") { !$0.isEmpty }
+        try await h.stop(p)
+        let methods = h.telegram.calls.map(\.method)
+        let typing = try #require(methods.firstIndex(of: "sendChatAction"))
+        let reply = try #require(methods.firstIndex(of: "sendMessage"))
+        #expect(typing < reply)
+    }
+
+    @Test func conflict409IsAnAlarmWithBackoffNotABusyLoop() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        let p = try await h.start()
+        h.telegram.setWebhook("https://example.invalid/hook")  // someone set a webhook behind our back
+        try await p.waitFor("two 409 alarms", seconds: 60) { _, err in err.filter { $0.contains("409 Conflict") }.count >= 2 }
+        try await h.stop(p)
+        let polls = h.telegram.calls.filter { $0.method == "getUpdates" }
+        let refused = polls.suffix(2)
+        #expect(refused.last!.at.timeIntervalSince(refused.first!.at) >= 4, "backoff between refused polls")
+        #expect(polls.count < 10)
+    }
+
+    @Test func aGroupMigratedToASupergroupKeepsItsSession() async throws {
+        let h = try TelegramHarness(groups: "all")
+        defer { h.shutdown() }
+        h.telegram.addChat(-400, type: "group")
+        h.telegram.addChat(-100_400, type: "supergroup")
+        let p = try await h.start()
+        h.telegram.inject(chat: -400, from: 111, text: "remember the harbour")
+        try await h.waitForSent("the first reply") { $0.count == 1 }
+        h.telegram.inject(chat: -400, from: 111, text: "", extra: ["migrate_to_chat_id": -100_400])
+        h.telegram.inject(chat: -100_400, from: 111, text: "what did I ask you to remember?")
+        try await h.waitForSent("the reply in the supergroup") { $0.count == 2 }
+        try await h.stop(p)
+        #expect(h.telegram.sentMessages.last?.params["chat_id"] == "-100400")
+        let prompt = try #require(h.model.requests.last).map(\.content)
+        #expect(prompt.contains("remember the harbour"), "the session followed the chat to its new id")
+    }
+
+    @Test func aTimeoutAfterSendingIsRecordedAsUnknownAndNotResent() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        h.telegram.failNextSend(.acceptThenDrop)
+        let p = try await h.start()
+        h.telegram.inject(chat: 111, from: 111, text: "once only")
+        try await p.waitFor("the unknown outcome") { _, err in err.contains { $0.contains("delivery unknown") } }
+        h.telegram.inject(chat: 111, from: 111, text: "next")
+        try await h.waitForSent("the next reply") { $0.contains { $0.params["text"] == "echo: next" } }
+        try await h.stop(p)
+        #expect(h.telegram.sentMessages.filter { $0.params["text"] == "echo: once only" }.count == 1, "never sent twice")
+        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        #expect(try await store.outboxCounts() == ["failed": 1, "sent": 1])
+    }
+
+    @Test func filesAreDownloadedForwardsKeepTheirOriginAndOversizedFilesAreExplained() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        h.telegram.addFile(id: "doc1", data: Data("quarterly numbers".utf8))
+        let p = try await h.start()
+        h.telegram.inject(
+            chat: 111, from: 111, text: "",
+            extra: [
+                "caption": "file this",
+                "document": ["file_id": "doc1", "file_unique_id": "U1", "file_name": "report.txt", "mime_type": "text/plain", "file_size": 17],
+                "forward_origin": ["type": "user", "date": 0, "sender_user": ["id": 5, "is_bot": false, "first_name": "Grace"]],
+            ])
+        h.telegram.inject(
+            chat: 111, from: 111, text: "",
+            extra: ["caption": "and this", "document": ["file_id": "big", "file_unique_id": "U2", "file_size": 500 << 20]])
+        try await h.waitForSent("both replies") { $0.count == 2 }
+        try await h.stop(p)
+        let prompts = h.model.requests.compactMap { $0.last?.content }
+        #expect(prompts.contains { $0.hasPrefix("[Forwarded from Grace]") && $0.contains("file this") })
+        #expect(prompts.contains { $0.contains("and this") && $0.contains("over the 20 MB limit") })
+        let saved = h.dir.file("state/files/telegram/main/U1-report.txt")
+        #expect(FileManager.default.contents(atPath: saved) == Data("quarterly numbers".utf8))
+    }
+}
