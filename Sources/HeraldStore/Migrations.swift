@@ -105,6 +105,40 @@ enum Migrations {
             approved_at REAL NOT NULL,
             PRIMARY KEY (platform, account, sender_id)
         );
+        """,
+        // 2: profiles, memory, skills and tool sets, compaction, search
         """
+        ALTER TABLE sessions ADD COLUMN settings TEXT;
+        ALTER TABLE sessions ADD COLUMN frozen_memory TEXT;
+        ALTER TABLE sessions ADD COLUMN summary TEXT;
+        ALTER TABLE sessions ADD COLUMN summary_through INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE session_messages ADD COLUMN sender TEXT;
+        CREATE INDEX session_messages_by_sender ON session_messages (sender) WHERE sender IS NOT NULL;
+
+        CREATE TABLE memory (
+            profile TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('profile','user')),
+            owner TEXT NOT NULL,
+            entries TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (profile, scope, owner)
+        );
+
+        CREATE TABLE profile_skills (
+            profile TEXT NOT NULL,
+            skill TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            PRIMARY KEY (profile, skill)
+        );
+
+        CREATE VIRTUAL TABLE session_text USING fts5 (content, content='session_messages', content_rowid='id');
+        INSERT INTO session_text (rowid, content) SELECT id, content FROM session_messages WHERE role IN ('user','assistant');
+        CREATE TRIGGER session_text_insert AFTER INSERT ON session_messages WHEN new.role IN ('user','assistant') BEGIN
+            INSERT INTO session_text (rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE TRIGGER session_text_delete AFTER DELETE ON session_messages WHEN old.role IN ('user','assistant') BEGIN
+            INSERT INTO session_text (session_text, rowid, content) VALUES ('delete', old.id, old.content);
+        END;
+        """,
     ]
 }

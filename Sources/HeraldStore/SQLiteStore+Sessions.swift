@@ -58,18 +58,35 @@ extension SQLiteStore {
         }
     }
 
-    public func history(sessionID: String, limit: Int) throws -> [SessionMessage] {
+    public func history(sessionID: String, after: Int64, limit: Int) throws -> [SessionMessage] {
         try db.query(
             """
-            SELECT role, content, tokens, tool_call_id, tool_calls FROM session_messages
-            WHERE session_id = ? ORDER BY id DESC LIMIT ?
-            """, [.text(sessionID), .int(Int64(limit))]
+            SELECT role, content, tokens, tool_call_id, tool_calls, id FROM session_messages
+            WHERE session_id = ? AND id > ? ORDER BY id DESC LIMIT ?
+            """, [.text(sessionID), .int(after), .int(Int64(limit))]
         ).reversed().map { r in
             SessionMessage(
                 role: SessionMessage.Role(rawValue: r[0].string ?? "") ?? .user, content: r[1].string ?? "",
                 tokens: Int(r[2].int ?? 0), toolCallID: r[3].string,
-                toolCalls: r[4].string.flatMap { try? decoder.decode([ToolCall].self, from: Data($0.utf8)) })
+                toolCalls: r[4].string.flatMap { try? decoder.decode([ToolCall].self, from: Data($0.utf8)) }, id: r[5].int)
         }
+    }
+
+    public func sessionState(id: String) throws -> SessionState {
+        guard let r = try db.query(
+            "SELECT settings, frozen_memory, summary, summary_through FROM sessions WHERE id = ?", [.text(id)]
+        ).first else { return SessionState() }
+        let settings = r[0].string.flatMap { try? decoder.decode(SessionSettings.self, from: Data($0.utf8)) } ?? SessionSettings()
+        return SessionState(settings: settings, frozenMemory: r[1].string, summary: r[2].string, summaryThrough: r[3].int ?? 0)
+    }
+
+    public func updateSettings(_ settings: SessionSettings, sessionID: String) throws {
+        let json = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        try db.query("UPDATE sessions SET settings = ? WHERE id = ?", [.text(json), .text(sessionID)])
+    }
+
+    public func freezeMemory(_ text: String, sessionID: String) throws {
+        try db.query("UPDATE sessions SET frozen_memory = ? WHERE id = ? AND frozen_memory IS NULL", [.text(text), .text(sessionID)])
     }
 
     public func setSlot(_ slot: Int?, sessionID: String) throws {
@@ -97,15 +114,20 @@ extension SQLiteStore {
                 return []
             }
             if let sid = turn.sessionID {
+                if let c = turn.compaction {
+                    try db.query(
+                        "UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ?",
+                        [.text(c.summary), .int(c.through), .text(sid)])
+                }
                 for m in turn.appended {
                     let calls = try m.toolCalls.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
                     try db.query(
                         """
-                        INSERT INTO session_messages (session_id, role, content, tokens, tool_call_id, tool_calls, inbox_id, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO session_messages (session_id, role, content, tokens, tool_call_id, tool_calls, inbox_id, created_at, sender)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         [.text(sid), .text(m.role.rawValue), .text(m.content), .int(Int64(m.tokens)), m.toolCallID.sql,
-                         calls.sql, .int(turn.inboxID), .real(now)])
+                         calls.sql, .int(turn.inboxID), .real(now), (m.role == .user ? turn.sender : nil).sql])
                 }
             }
             for u in turn.usage { try insertUsage(u) }

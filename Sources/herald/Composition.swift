@@ -81,10 +81,26 @@ struct Composition {
     }
 
     func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings()) throws -> Gateway {
-        let profiles = try Profile.loadAll(config.profiles, directory: config.profilesDirectory)
+        var settings = settings
+        settings.prices = config.models.mapValues(\.price)
+        let profiles = try loadProfiles()
+        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
         return Gateway(
-            store: store, adapters: adapters, agent: Agent(backends: try backends()), profiles: profiles,
+            store: store, adapters: adapters, agent: Agent(backends: try backends(), tools: tools), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
             access: AccessControl(store: store, config: config.access), settings: settings)
+    }
+
+    /// The profiles with their skills. A broken skill is logged with its file:line and
+    /// skipped; the other skills and profiles still load.
+    func loadProfiles() throws -> [String: Profile] {
+        let profiles = try Profile.loadAll(config.profiles, directory: config.profilesDirectory, skillsDirectory: config.skillsDirectory)
+        var reported = Set<String>()
+        for p in profiles.values {
+            for e in p.catalog.errors where reported.insert(e.description).inserted {
+                Logger("skills").warning("skill not loaded", ["error": e.description])
+            }
+        }
+        return profiles
     }
 }

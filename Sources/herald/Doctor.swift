@@ -22,10 +22,14 @@ enum Doctor {
         }
         var code = Exit.ok
         do {
-            _ = try Profile.loadAll(config.profiles, directory: config.profilesDirectory)
+            let profiles = try Profile.loadAll(config.profiles, directory: config.profilesDirectory, skillsDirectory: config.skillsDirectory)
+            var reported = Set<String>()
             for name in config.profiles.keys.sorted() {
+                guard let p = profiles[name] else { continue }
                 let soul = (config.profilesDirectory as NSString).appendingPathComponent("\(name)/SOUL.md")
-                print(FileManager.default.fileExists(atPath: soul) ? "ok    profile \(name)" : "warn  profile \(name): no \(soul), using a generic persona")
+                print(FileManager.default.fileExists(atPath: soul) ? "ok    profile \(name) (\(p.catalog.skills.count) skills)" : "warn  profile \(name): no \(soul), using a generic persona")
+                for e in p.catalog.errors where reported.insert(e.description).inserted { print("warn  skill \(e)") }
+                for s in p.config.skills ?? [] where p.catalog.skills[s] == nil { print("warn  profile \(name) enables skill '\(s)', which does not exist") }
             }
         } catch {
             print("FAIL  profiles: \(error)")

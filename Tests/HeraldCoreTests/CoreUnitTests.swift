@@ -38,17 +38,22 @@ import Testing
         SessionMessage(role: role, content: text, tokens: tokens)
     }
 
-    @Test func keepsTheNewestTurnsWithinBudgetAndAStablePrefix() {
+    @Test func keepsTheNewestTurnsWithinBudget() {
         let history = [m(.user, "u1", 100), m(.assistant, "a1", 100), m(.user, "u2", 100), m(.assistant, "a2", 100)]
-        let user = m(.user, "now", 5)
-        let all = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 1000)
-        #expect(all.map(\.content) == ["SOUL", "u1", "a1", "u2", "a2", "now"])
-        let trimmed = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 250)
-        #expect(trimmed.map(\.content) == ["SOUL", "u2", "a2", "now"])
+        #expect(Agent.window(history, budget: 1000).map(\.content) == ["u1", "a1", "u2", "a2"])
+        #expect(Agent.window(history, budget: 250).map(\.content) == ["u2", "a2"])
         // A window never opens on an assistant message.
-        let odd = Agent.prompt(soul: "SOUL", history: history, user: user, budget: 300)
-        #expect(odd.map(\.content) == ["SOUL", "u2", "a2", "now"])
-        #expect(all.first == trimmed.first, "the system prefix is the same bytes on every turn")
+        #expect(Agent.window(history, budget: 300).map(\.content) == ["u2", "a2"])
+    }
+
+    @Test func theSystemPromptPutsTheStablePartsFirstAndLeavesOutEmptyOnes() {
+        let skill = Skill(name: "brief", description: "Morning brief", body: "", tags: [], requiredTools: [], path: "")
+        let bare = SystemPrompt.text(soul: "SOUL", memory: "", skills: [], summary: nil)
+        #expect(bare == "SOUL")
+        let full = SystemPrompt.text(soul: "SOUL", memory: "- likes tea", skills: [skill], summary: "they met")
+        #expect(full.hasPrefix("SOUL\n\n- likes tea\n\n## Skills"))
+        #expect(full.contains("- brief: Morning brief"))
+        #expect(full.hasSuffix("they met"))
     }
 }
 

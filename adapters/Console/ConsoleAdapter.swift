@@ -46,7 +46,7 @@ public final class ConsoleAdapter: ChatAdapter {
             guard !text.isEmpty else { continue }
             // The console has no platform event ids: a fresh UUID makes each line one event.
             let message = InboundMessage(
-                conversation: conversation, sender: owner, eventID: UUID().uuidString, text: text)
+                conversation: conversation, sender: owner, eventID: UUID().uuidString, text: text, direct: true)
             try await intake.commit([message])
         }
     }

@@ -55,7 +55,8 @@ extension TelegramAdapter {
             sender: Sender(id: String(userID), displayName: name.isEmpty ? (from["username"] as? String ?? String(userID)) : name),
             eventID: String(updateID), text: text, attachments: attachments,
             replyTo: (message["message_id"] as? Int).map(String.init),
-            receivedAt: Date(timeIntervalSince1970: TimeInterval(message["date"] as? Int ?? Int(Date().timeIntervalSince1970))))
+            receivedAt: Date(timeIntervalSince1970: TimeInterval(message["date"] as? Int ?? Int(Date().timeIntervalSince1970))),
+            direct: chatType == "private")
     }
 
     /// In groups the bot answers a mention, a reply to itself, or a command meant for it.

@@ -1,14 +1,9 @@
 import Foundation
+import Synchronization
 
-/// A tool the agent can run for the model. The core runs it; the model never decides where
-/// a reply goes or who may talk.
-public protocol AgentTool: Sendable {
-    var spec: ToolSpec { get }
-    func call(arguments: String, session: SessionRecord) async throws -> String
-}
-
-/// Runs one agent turn: builds the prompt (persona, history within budget, new message),
-/// calls the profile's models in fallback order, runs tool calls, and returns what to store.
+/// Runs one agent turn: builds the prompt (persona, frozen memory, skill index, summary,
+/// history within budget, new message), calls the models of the chain in order, runs tool
+/// calls, compacts the history when it outgrows the budget, and returns what to store.
 public struct Agent: Sendable {
     public struct Outcome: Sendable {
         public var reply: String
@@ -17,11 +12,19 @@ public struct Agent: Sendable {
         public var usage: [Usage]
         /// Tokens of the user's message (exact when the server can count).
         public var userTokens: Int
+        /// The backend that answered, and the ones that failed before it (name, why).
+        public var answeredBy: String
+        public var failed: [(model: String, error: String)]
+        /// A new summary of the oldest turns, to store with the turn.
+        public var compaction: Compaction?
+        /// Something the person should know about this turn (a summary that failed).
+        public var notice: String?
     }
 
     let backends: [String: any ModelBackend]
     let tools: [any AgentTool]
     let maxToolRounds: Int
+    let tokens = TokenCounter()
     let log = Logger("agent")
 
     public init(backends: [String: any ModelBackend], tools: [any AgentTool] = [], maxToolRounds: Int = 4) {
@@ -30,89 +33,107 @@ public struct Agent: Sendable {
         self.maxToolRounds = maxToolRounds
     }
 
-    /// The prompt for a turn. The first message is the persona alone: no time, no counters,
-    /// byte-identical on every turn, so the server's prompt cache keeps the prefix.
-    public static func prompt(
-        soul: String, history: [SessionMessage], user: SessionMessage, budget: Int
-    ) -> [SessionMessage] {
-        var kept: [SessionMessage] = []
-        var used = 0
-        for m in history.reversed() {
-            let cost = m.tokens > 0 ? m.tokens : OpenAIBackend.estimateTokens(m.content)
-            if used + cost > budget { break }
-            used += cost
-            kept.append(m)
-        }
-        kept.reverse()
-        // Never start the window in the middle of an exchange: drop leading assistant/tool messages.
-        while let first = kept.first, first.role != .user { kept.removeFirst() }
-        return [SessionMessage(role: .system, content: soul)] + kept + [user]
+    /// The tools a turn offers: those of its enabled sets, and `skill_view` when a skill is on.
+    public func offeredTools(_ context: TurnContext) -> [any AgentTool] {
+        tools.filter { context.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !context.skills.isEmpty) }
     }
 
     public func respond(
-        profile: Profile, session: SessionRecord, history: [SessionMessage], userText: String,
-        onDelta: @escaping @Sendable (String) async -> Void
+        _ context: TurnContext, userText: String, onDelta: @escaping @Sendable (String) async -> Void
     ) async throws -> Outcome {
         var lastError: (any Error)?
-        for name in profile.config.models {
+        var failed: [(String, String)] = []
+        for name in context.chain {
             guard let backend = backends[name] else { continue }
             do {
-                return try await respond(
-                    with: backend, profile: profile, session: session, history: history, userText: userText, onDelta: onDelta)
+                var outcome = try await respond(with: backend, context, userText: userText, onDelta: onDelta)
+                outcome.failed = failed
+                return outcome
             } catch let e as ModelError {
                 log.warning("model failed, trying the next in the profile's chain", ["model": name, "error": e.description])
+                failed.append((name, e.code.rawValue))
                 lastError = e
             }
         }
-        throw lastError ?? ModelError(.unavailable, backend: profile.config.models.first ?? "?", "no model backend configured")
+        throw lastError ?? ModelError(.unavailable, backend: context.chain.first ?? "?", "no model backend configured")
+    }
+
+    /// The context window to plan for: what the server reports, capped by the profile's setting.
+    func contextTokens(_ backend: any ModelBackend, _ profile: Profile) async -> Int {
+        let reported = await backend.contextTokens()
+        switch (reported, profile.config.contextTokens) {
+        case (let r?, let p?): return min(r, p)
+        case (let r?, nil): return r
+        case (nil, let p?): return p
+        case (nil, nil): return 4096
+        }
     }
 
     private func respond(
-        with backend: any ModelBackend, profile: Profile, session: SessionRecord, history: [SessionMessage],
-        userText: String, onDelta: @escaping @Sendable (String) async -> Void
+        with backend: any ModelBackend, _ context: TurnContext, userText: String,
+        onDelta: @escaping @Sendable (String) async -> Void
     ) async throws -> Outcome {
-        let userTokens = await backend.countTokens(userText) ?? OpenAIBackend.estimateTokens(userText)
+        let userTokens = await tokens.count(userText, backend)
         let user = SessionMessage(role: .user, content: userText, tokens: userTokens)
-        var budget = profile.config.historyTokens
-        if let context = await backend.contextTokens() {
-            let soulTokens = OpenAIBackend.estimateTokens(profile.soul)
-            // Leave room for the persona, the new message and the answer.
-            budget = min(budget, context - soulTokens - userTokens - context / 4)
-        }
-        var messages = Self.prompt(soul: profile.soul, history: history, user: user, budget: max(0, budget))
+        let offered = offeredTools(context)
+        let specs = offered.map(\.spec)
+        var prepared = try await prepareHistory(context, backend: backend, tools: specs, userTokens: userTokens)
+        var messages = prepared.messages + [user]
         var appended: [SessionMessage] = []
-        var usage: [Usage] = []
-        let specs = tools.map(\.spec)
         for round in 0...maxToolRounds {
             let response = try await backend.complete(
-                ModelRequest(messages: messages, tools: round < maxToolRounds ? specs : [], sessionID: session.id),
+                ModelRequest(messages: messages, tools: round < maxToolRounds ? specs : [], sessionID: context.session.id),
                 onDelta: onDelta)
-            usage.append(response.usage)
+            prepared.usage.append(response.usage)
             guard !response.toolCalls.isEmpty, round < maxToolRounds else {
                 let reply = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                let final = SessionMessage(role: .assistant, content: reply, tokens: response.usage.completionTokens)
-                appended.append(final)
-                return Outcome(reply: reply, appended: appended, usage: usage, userTokens: userTokens)
+                appended.append(SessionMessage(role: .assistant, content: reply, tokens: response.usage.completionTokens))
+                return Outcome(
+                    reply: reply, appended: appended, usage: prepared.usage, userTokens: userTokens, answeredBy: backend.name,
+                    failed: [], compaction: prepared.compaction, notice: prepared.notice)
             }
             let call = SessionMessage(role: .assistant, content: response.text, tokens: response.usage.completionTokens, toolCalls: response.toolCalls)
             messages.append(call)
             appended.append(call)
             for c in response.toolCalls {
-                let result: String
-                if let tool = tools.first(where: { $0.spec.name == c.name }) {
-                    do {
-                        result = try await tool.call(arguments: c.arguments, session: session)
-                    } catch {
-                        result = "error: \(error)"
-                    }
-                } else {
-                    result = "error: there is no tool named \(c.name)"
-                }
+                let result = await run(c, offered: offered, context: context)
                 let m = SessionMessage(role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: c.id)
                 messages.append(m)
                 appended.append(m)
             }
         }
         throw ModelError(.badResponse, backend: backend.name, "tool rounds exhausted")
+    }
+
+    private func run(_ call: ToolCall, offered: [any AgentTool], context: TurnContext) async -> String {
+        guard let tool = offered.first(where: { $0.spec.name == call.name }) else {
+            return "error: there is no tool named \(call.name) in this session"
+        }
+        do {
+            return try await tool.call(arguments: try ToolArguments(json: call.arguments), context: context.toolContext)
+        } catch let e as ToolError {
+            return "error: \(e.message)"
+        } catch {
+            log.error("tool failed", ["tool": call.name, "error": "\(error)"])
+            return "error: the tool failed (\(error))"
+        }
+    }
+}
+
+/// Token counts by text, so the parts of the prompt that do not change between turns (the
+/// system prompt, the tool schemas) are counted by the server's tokenizer once, not per turn.
+final class TokenCounter: Sendable {
+    private let cache = Mutex<[String: Int]>([:])
+
+    func count(_ text: String, _ backend: any ModelBackend) async -> Int {
+        if text.isEmpty { return 0 }
+        let key = backend.name + "\u{0}" + text
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let n = await backend.countTokens(text) ?? OpenAIBackend.estimateTokens(text)
+        cache.withLock { c in
+            if c.count > 512 { c.removeAll() }
+            c[key] = n
+        }
+        return n
     }
 }

@@ -3,12 +3,25 @@ public struct ChatCommand: Sendable, Equatable {
     public var name: String
     public var arguments: String
 
-    /// The commands the core answers itself.
+    /// The commands the core answers itself, on every adapter: one registry, used by `/help`
+    /// and by adapters that advertise commands (Telegram's menu).
     public static let known: [(name: String, help: String)] = [
         ("new", "start a fresh session in this conversation"),
+        ("stop", "cancel the reply being written"),
         ("status", "show this conversation's profile, session and usage"),
+        ("context", "show what the next prompt holds, with token counts"),
+        ("usage", "show this session's tokens and cost"),
+        ("memory", "show what the profile remembers"),
+        ("skills", "list skills, on or off, and the tokens each adds"),
+        ("skill", "switch a skill for this session: /skill on|off NAME"),
+        ("toolset", "switch a tool set for this session: /toolset on|off NAME"),
+        ("profile", "show or change this conversation's profile: /profile NAME"),
+        ("model", "show or change this session's model: /model NAME"),
         ("help", "list the commands"),
     ]
+
+    /// The arguments split into words.
+    public var words: [String] { arguments.split(whereSeparator: \.isWhitespace).map(String.init) }
 
     /// Parses `text` if it is one of the known commands; anything else goes to the model.
     /// `botName`, when given, must match an `@` suffix if there is one.

@@ -1,5 +1,5 @@
 /// A configuration error that names the file and line.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var message: String

@@ -31,6 +31,7 @@ extension HeraldConfig {
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share/herald")
         if let home = environment["HERALD_HOME"], !home.isEmpty { state = home }
         let profilesDir = resolve(try root.string("profiles_dir", default: "profiles"))
+        let skillsDir = resolve(try root.string("skills_dir", default: "skills"))
         let defaultProfile = try root.string("default_profile", default: "default")
         let durable = try root.bool("durable_writes") ?? false
         let logLevel = try root.string("log_level", default: "info")
@@ -54,6 +55,12 @@ extension HeraldConfig {
             m.launch = try r.strings("launch")
             if m.launch?.isEmpty == true { throw r.error("launch", "'models.\(name).launch' must name a command") }
             m.caFile = try r.string("ca_file").map(resolve)
+            if var p = try r.table("price") {
+                m.price = ModelConfig.Price(
+                    prompt: try p.double("prompt") ?? 0, cachedPrompt: try p.double("cached_prompt"),
+                    completion: try p.double("completion") ?? 0)
+                try p.finish()
+            }
             try r.finish()
             models[name] = m
         }
@@ -66,9 +73,18 @@ extension HeraldConfig {
             for m in [model] + fallback where models[m] == nil {
                 throw r.error(fallback.contains(m) ? "fallback" : "model", "profile '\(name)' names an unknown model '\(m)'")
             }
-            let history = try r.int("history_tokens", range: 64...10_000_000) ?? 4096
+            var p = ProfileConfig(name: name, models: [model] + fallback)
+            p.historyTokens = try r.int("history_tokens", range: 64...10_000_000) ?? p.historyTokens
+            p.skills = try r.strings("skills")
+            p.toolsets = try r.strings("toolsets") ?? p.toolsets
+            for set in p.toolsets where !ToolSet.known.contains(set) {
+                throw r.error("toolsets", "profile '\(name)' names an unknown tool set '\(set)' (known: \(ToolSet.known.joined(separator: ", ")))")
+            }
+            p.memoryChars = try r.int("memory_chars", range: 0...100_000) ?? p.memoryChars
+            p.userMemoryChars = try r.int("user_memory_chars", range: 0...100_000) ?? p.userMemoryChars
+            p.contextTokens = try r.int("context_tokens", range: 256...10_000_000)
             try r.finish()
-            profiles[name] = ProfileConfig(name: name, models: [model] + fallback, historyTokens: history)
+            profiles[name] = p
         }
         if profiles[defaultProfile] == nil {
             if profiles.isEmpty, let first = models.keys.sorted().first {
@@ -111,7 +127,7 @@ extension HeraldConfig {
         }
         try root.finish()
         return HeraldConfig(
-            file: file, stateDirectory: state, profilesDirectory: profilesDir, defaultProfile: defaultProfile,
+            file: file, stateDirectory: state, profilesDirectory: profilesDir, skillsDirectory: skillsDir, defaultProfile: defaultProfile,
             durableWrites: durable, logLevel: logLevel, models: models, profiles: profiles, bindings: bindings,
             access: access, adapters: adapters)
     }

@@ -18,12 +18,34 @@ public struct ModelConfig: Sendable, Equatable {
     /// A command that starts this backend's server; Herald then runs and supervises it.
     public var launch: [String]?
     public var caFile: String?
+    /// US dollars per million tokens; local models cost nothing.
+    public var price: Price
+
+    /// What a model costs, per million tokens.
+    public struct Price: Sendable, Equatable {
+        public var prompt: Double
+        public var cachedPrompt: Double
+        public var completion: Double
+
+        public init(prompt: Double = 0, cachedPrompt: Double? = nil, completion: Double = 0) {
+            self.prompt = prompt
+            self.cachedPrompt = cachedPrompt ?? prompt
+            self.completion = completion
+        }
+
+        /// The cost of `usage`: cached prompt tokens at their own (usually lower) price.
+        public func cost(of usage: Usage) -> Double {
+            let fresh = Double(max(0, usage.promptTokens - usage.cachedTokens))
+            return (fresh * prompt + Double(usage.cachedTokens) * cachedPrompt + Double(usage.completionTokens) * completion) / 1_000_000
+        }
+    }
 
     public init(
         name: String, url: String, model: String = "local", apiKey: SecretRef? = nil, maxTokens: Int = 512,
         temperature: Double = 0.7, timeoutSeconds: Int = 300, contextTokens: Int? = nil, maxConcurrent: Int = 4,
-        launch: [String]? = nil, caFile: String? = nil
+        launch: [String]? = nil, caFile: String? = nil, price: Price = Price()
     ) {
+        self.price = price
         self.name = name
         self.url = url
         self.model = model
@@ -38,18 +60,39 @@ public struct ModelConfig: Sendable, Equatable {
     }
 }
 
-/// A profile: a persona (SOUL.md) with its own model chain and context budget.
+/// A profile: a persona (SOUL.md) with its own model chain, skills, tool sets, memory limits
+/// and context budget.
 public struct ProfileConfig: Sendable, Equatable {
     public var name: String
     /// Backends tried in order: the first, then each fallback when one is down or errs.
     public var models: [String]
     /// Tokens of history to keep in the prompt at most (the context size caps it too).
     public var historyTokens: Int
+    /// Skills switched on; nil means every skill the profile can see.
+    public var skills: [String]?
+    /// Tool sets switched on.
+    public var toolsets: [String]
+    /// Character limits of the profile's memory and of its memory about each person.
+    public var memoryChars: Int
+    public var userMemoryChars: Int
+    /// The context window to plan for, when the server does not say (or to use less of it).
+    public var contextTokens: Int?
 
-    public init(name: String, models: [String], historyTokens: Int = 4096) {
+    public static let defaultToolsets = ["memory", "sessions"]
+
+    public init(
+        name: String, models: [String], historyTokens: Int = 4096, skills: [String]? = nil,
+        toolsets: [String] = ProfileConfig.defaultToolsets, memoryChars: Int = 2000, userMemoryChars: Int = 1200,
+        contextTokens: Int? = nil
+    ) {
         self.name = name
         self.models = models
         self.historyTokens = historyTokens
+        self.skills = skills
+        self.toolsets = toolsets
+        self.memoryChars = memoryChars
+        self.userMemoryChars = userMemoryChars
+        self.contextTokens = contextTokens
     }
 }
 
@@ -82,6 +125,8 @@ public struct HeraldConfig: Sendable {
     public var file: String
     public var stateDirectory: String
     public var profilesDirectory: String
+    /// Shared skills: `DIR/NAME/SKILL.md`. Each profile also reads `profiles/NAME/skills/`.
+    public var skillsDirectory: String
     public var defaultProfile: String
     public var durableWrites: Bool
     public var logLevel: String
@@ -93,13 +138,14 @@ public struct HeraldConfig: Sendable {
     public var adapters: [(kind: String, reader: ConfigReader)]
 
     public init(
-        file: String = "herald.toml", stateDirectory: String, profilesDirectory: String, defaultProfile: String = "default",
+        file: String = "herald.toml", stateDirectory: String, profilesDirectory: String, skillsDirectory: String? = nil, defaultProfile: String = "default",
         durableWrites: Bool = false, logLevel: String = "info", models: [String: ModelConfig], profiles: [String: ProfileConfig],
         bindings: [Binding] = [], access: AccessConfig = AccessConfig(), adapters: [(kind: String, reader: ConfigReader)] = []
     ) {
         self.file = file
         self.stateDirectory = stateDirectory
         self.profilesDirectory = profilesDirectory
+        self.skillsDirectory = skillsDirectory ?? ((profilesDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("skills")
         self.defaultProfile = defaultProfile
         self.durableWrites = durableWrites
         self.logLevel = logLevel

@@ -11,11 +11,15 @@ public struct InboundMessage: Sendable, Codable, Equatable {
     /// The platform message id this one replies to, if any.
     public var replyTo: String?
     public var receivedAt: Date
+    /// True in a one-to-one chat. Only there does the profile's memory about the person
+    /// enter the prompt; in a group, others would read it.
+    public var direct: Bool?
 
     public init(
         conversation: ConversationRef, sender: Sender, eventID: String, text: String,
-        attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date()
+        attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil
     ) {
+        self.direct = direct
         self.conversation = conversation
         self.sender = sender
         self.eventID = eventID
@@ -24,6 +28,11 @@ public struct InboundMessage: Sendable, Codable, Equatable {
         self.replyTo = replyTo
         self.receivedAt = receivedAt
     }
+}
+
+extension InboundMessage {
+    /// The sender's stable id across Herald: platform and platform user id (never a name).
+    public var senderKey: String { "\(conversation.platform.rawValue)/\(sender.id)" }
 }
 
 /// An inbound message as stored in the inbox.

@@ -30,8 +30,11 @@ public struct SessionMessage: Sendable, Equatable, Codable {
     public var tokens: Int
     public var toolCallID: String?
     public var toolCalls: [ToolCall]?
+    /// The store's id, once stored.
+    public var id: Int64?
 
-    public init(role: Role, content: String, tokens: Int = 0, toolCallID: String? = nil, toolCalls: [ToolCall]? = nil) {
+    public init(role: Role, content: String, tokens: Int = 0, toolCallID: String? = nil, toolCalls: [ToolCall]? = nil, id: Int64? = nil) {
+        self.id = id
         self.role = role
         self.content = content
         self.tokens = tokens

@@ -43,11 +43,18 @@ public struct TurnCommit: Sendable {
     public var appended: [SessionMessage]
     public var replies: [OutboundMessage]
     public var usage: [UsageRecord]
+    /// The sender's stable id (`platform/sender`), kept on the user's message so
+    /// `session_search` finds only that person's past sessions.
+    public var sender: String?
+    /// A new summary of the session's oldest turns, written with the turn.
+    public var compaction: Compaction?
 
     public init(
         inboxID: Int64, sessionID: String?, appended: [SessionMessage], replies: [OutboundMessage],
-        usage: [UsageRecord] = []
+        usage: [UsageRecord] = [], sender: String? = nil, compaction: Compaction? = nil
     ) {
+        self.sender = sender
+        self.compaction = compaction
         self.inboxID = inboxID
         self.sessionID = sessionID
         self.appended = appended
@@ -130,11 +137,28 @@ public protocol Store: Sendable {
     func startNewSession(for conversation: ConversationRef, profile: String) async throws -> SessionRecord
     func session(id: String) async throws -> SessionRecord?
     func sessions(limit: Int) async throws -> [SessionSummary]
-    /// The newest `limit` messages of a session, oldest first.
-    func history(sessionID: String, limit: Int) async throws -> [SessionMessage]
+    /// The newest `limit` messages of a session with ids above `after`, oldest first.
+    func history(sessionID: String, after: Int64, limit: Int) async throws -> [SessionMessage]
     func setSlot(_ slot: Int?, sessionID: String) async throws
     /// A chat changed its id (a Telegram group became a supergroup): its sessions move along.
     func moveConversation(from old: ConversationRef, to new: ConversationRef) async throws
+
+    /// Settings, frozen memory and summary of a session.
+    func sessionState(id: String) async throws -> SessionState
+    func updateSettings(_ settings: SessionSettings, sessionID: String) async throws
+    /// Freezes the memory block into the session (first turn only; later calls change nothing).
+    func freezeMemory(_ text: String, sessionID: String) async throws
+
+    // MARK: Memory and skills
+    func memory(_ key: MemoryKey) async throws -> [String]
+    func setMemory(_ entries: [String], for key: MemoryKey) async throws
+    /// `herald skills enable|disable`: skill name → on/off over the profile's config.
+    func skillOverrides(profile: String) async throws -> [String: Bool]
+    func setSkillOverride(profile: String, skill: String, enabled: Bool?) async throws
+
+    // MARK: Search
+    /// Full-text search over the user and assistant messages of sessions `sender` took part in.
+    func search(_ query: String, sender: String, limit: Int) async throws -> [SearchHit]
 
     // MARK: Turns
     /// Commits a finished turn atomically; returns the new outbox ids in order.
@@ -169,4 +193,13 @@ public protocol Store: Sendable {
 
     // MARK: Usage
     func usage(sessionID: String) async throws -> [UsageRecord]
+    /// Usage summed by day, profile and model since `since`.
+    func usageReport(since: Date) async throws -> [UsageRow]
+}
+
+extension Store {
+    /// The newest `limit` messages of a session, oldest first.
+    public func history(sessionID: String, limit: Int) async throws -> [SessionMessage] {
+        try await history(sessionID: sessionID, after: 0, limit: limit)
+    }
 }

@@ -16,6 +16,10 @@ extension Gateway {
                 try await turn(entry, adapter: adapter)
                 deliveryBell.ring()
                 return
+            } catch _ where turns.wasStopped(entry.id) {
+                // `/stop` cancelled this turn: it is finished, not retried; /stop's reply says so.
+                await closeWithNotice(entry, .failed, error: "stopped with /stop", notice: nil)
+                return
             } catch let e as ModelError {
                 attempts = (try? await store.recordInboxAttempt(entry.id, error: e.description)) ?? attempts + 1
                 if e.code != .unavailable && attempts >= settings.badResponseMaxAttempts {
@@ -81,10 +85,7 @@ extension Gateway {
         }
 
         let session = try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
-        guard let profile = profiles[session.profile] ?? profiles[router.defaultProfile] else {
-            throw ModelError(.rejected, backend: "-", "profile \(session.profile) is not configured")
-        }
-        let history = try await store.history(sessionID: session.id, limit: 400)
+        let context = try await turnContext(session: session, message: message, freeze: true)
 
         let typing: Task<Void, Never>? =
             adapter.capabilities.typingIndicator
@@ -98,16 +99,47 @@ extension Gateway {
 
         let streaming = adapter.capabilities.streaming
         let outcome = try await agent.respond(
-            profile: profile, session: session, history: history, userText: message.text,
+            context, userText: message.text,
             onDelta: { delta in
                 if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
             })
         let user = SessionMessage(role: .user, content: message.text, tokens: outcome.userTokens)
-        let reply = outcome.reply.isEmpty ? "(the model returned an empty reply)" : outcome.reply
+        var reply = outcome.reply.isEmpty ? "(the model returned an empty reply)" : outcome.reply
+        if !outcome.failed.isEmpty {
+            // Say which model answered when it was not the first choice.
+            let why = outcome.failed.map { "\($0.model) \($0.error)" }.joined(separator: ", ")
+            reply += "\n\n_(answered by \(outcome.answeredBy); \(why))_"
+        }
+        var replies = [OutboundMessage(conversation: message.conversation, text: reply, replyTo: message.eventID, inboxID: entry.id)]
+        if let notice = outcome.notice {
+            replies.insert(OutboundMessage(conversation: message.conversation, text: notice, inboxID: entry.id, isNotice: true), at: 0)
+        }
         try await store.completeTurn(
             TurnCommit(
-                inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended,
-                replies: [OutboundMessage(conversation: message.conversation, text: reply, replyTo: message.eventID, inboxID: entry.id)],
-                usage: outcome.usage.map { UsageRecord(sessionID: session.id, profile: profile.name, usage: $0, at: Date()) }))
+                inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended, replies: replies,
+                usage: outcome.usage.map { UsageRecord(sessionID: session.id, profile: context.profile.name, usage: $0, at: Date()) },
+                sender: message.senderKey, compaction: outcome.compaction))
+    }
+
+    /// `/stop`: cancels the conversation's running turn, out of its lane's order.
+    func interrupt(_ entry: InboxEntry) async {
+        let message = entry.message
+        let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
+        guard let adapter = adapters[adapterID] else { return }
+        do {
+            if case .denied(let reply) = try await access.check(message, adapter: adapter) {
+                await closeWithNotice(entry, .denied, error: nil, notice: reply)
+                return
+            }
+            let stopped = turns.stop(message.conversation.key)
+            let text = stopped == nil ? "Nothing is running." : "Stopped. Ask again whenever you like."
+            try await store.completeTurn(
+                TurnCommit(
+                    inboxID: entry.id, sessionID: nil, appended: [],
+                    replies: [OutboundMessage(conversation: message.conversation, text: text, inboxID: entry.id, isNotice: true)]))
+            deliveryBell.ring()
+        } catch {
+            log.error("cannot answer /stop", ["inbox": "\(entry.id)", "error": "\(error)"])
+        }
     }
 }

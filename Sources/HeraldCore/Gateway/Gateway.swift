@@ -12,6 +12,8 @@ public struct GatewaySettings: Sendable {
     public var badResponseMaxAttempts = 3
     /// Stop (draining everything) when every adapter's `run` has returned: `herald chat` at EOF.
     public var stopWhenAdaptersFinish = false
+    /// Prices by model backend name, for `/usage`.
+    public var prices: [String: ModelConfig.Price] = [:]
 
     public init() {}
 }
@@ -41,6 +43,7 @@ public final class Gateway: Sendable {
     let inboxBell = Doorbell()
     let deliveryBell = Doorbell()
     let lanes = LaneTable()
+    let turns = TurnRegistry()
     /// Set when a stop is requested; `stopMode` says how.
     let stopping = Latch()
     let lanesDone = Latch()
@@ -144,8 +147,12 @@ public final class Gateway: Sendable {
                         var batch: [InboxEntry]
                         repeat {
                             batch = try await store.pendingInbox(after: lanes.highWater, adapters: adapterIDs, limit: 512)
-                            for lane in lanes.accept(batch) {
+                            let accepted = lanes.accept(batch)
+                            for lane in accepted.start {
                                 group.addTask { await self.runLane(lane) }
+                            }
+                            for entry in accepted.interrupts {
+                                group.addTask { await self.interrupt(entry) }
                             }
                         } while batch.count == 512
                         fetchedAll = true
@@ -165,52 +172,8 @@ public final class Gateway: Sendable {
 
     private func runLane(_ lane: String) async {
         while let entry = lanes.next(lane, stopping: stopping.isSet && stopMode == .inFlight) {
-            await process(entry)
+            await turns.run(lane, inbox: entry.id) { await self.process(entry) }
         }
         inboxBell.ring()
-    }
-}
-
-/// The in-memory side of the lanes: pending entries queued per conversation, and which
-/// conversations have a lane running. Idle sessions cost nothing here.
-final class LaneTable: Sendable {
-    private struct State {
-        var highWater: Int64 = 0
-        var queues: [String: [InboxEntry]] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    var highWater: Int64 { state.withLock { $0.highWater } }
-    var isIdle: Bool { state.withLock { $0.queues.isEmpty } }
-
-    /// Queues new entries; returns the lanes that must be started.
-    func accept(_ entries: [InboxEntry]) -> [String] {
-        state.withLock { s in
-            var start: [String] = []
-            for e in entries where e.id > s.highWater {
-                s.highWater = e.id
-                let key = e.message.conversation.key
-                if s.queues[key] == nil {
-                    s.queues[key] = []
-                    start.append(key)
-                }
-                s.queues[key]!.append(e)
-            }
-            return start
-        }
-    }
-
-    /// The lane's next entry, or nil (and the lane is retired) when it has none or we stop.
-    func next(_ lane: String, stopping: Bool) -> InboxEntry? {
-        state.withLock { s in
-            guard !stopping, var q = s.queues[lane], !q.isEmpty else {
-                s.queues[lane] = nil
-                return nil
-            }
-            let e = q.removeFirst()
-            s.queues[lane] = q
-            return e
-        }
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The named groups tools come in. A profile enables sets; `/toolset on|off NAME` toggles one
+/// for a session. A disabled set's tools are absent from the request, not merely refused.
+public enum ToolSet {
+    /// Sets that exist in this build. The rest of the design's sets (web, artifacts,
+    /// scheduling, delegation) join this list when their tools land.
+    public static let known = ["memory", "sessions"]
+    /// `skill_view` is offered whenever a skill is enabled; it is not switched on its own.
+    public static let skills = "skills"
+}
+
+/// What a tool call may know about the turn it runs in.
+public struct ToolContext: Sendable {
+    public var session: SessionRecord
+    public var profile: Profile
+    /// The person talking: their stable id (`platform/sender`).
+    public var sender: String
+    /// The skills enabled in this session.
+    public var skills: [Skill]
+
+    public init(session: SessionRecord, profile: Profile, sender: String, skills: [Skill]) {
+        self.session = session
+        self.profile = profile
+        self.sender = sender
+        self.skills = skills
+    }
+}
+
+/// A tool the agent can run for the model. The core runs it; the model never decides where
+/// a reply goes or who may talk.
+public protocol AgentTool: Sendable {
+    var spec: ToolSpec { get }
+    /// The set it belongs to (see `ToolSet`).
+    var toolset: String { get }
+    /// Runs the call. A thrown `ToolError` is shown to the model as the result, so it can
+    /// correct itself; it is not a failed turn.
+    func call(arguments: ToolArguments, context: ToolContext) async throws -> String
+}
+
+/// A tool call's mistake, explained to the model.
+public struct ToolError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The JSON object a model sent as arguments, read leniently: small models send numbers as
+/// strings and the other way round.
+public struct ToolArguments: Sendable {
+    private let values: [String: String]
+
+    public init(json: String) throws(ToolError) {
+        let trimmed = json.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            values = [:]
+            return
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
+            throw ToolError("the arguments are not a JSON object: \(trimmed.prefix(200))")
+        }
+        var v: [String: String] = [:]
+        for (key, value) in object {
+            switch value {
+            case let s as String: v[key] = s
+            case let n as NSNumber: v[key] = n.stringValue
+            case is NSNull: break
+            default:
+                if let data = try? JSONSerialization.data(withJSONObject: value) { v[key] = String(decoding: data, as: UTF8.self) }
+            }
+        }
+        values = v
+    }
+
+    public subscript(key: String) -> String? { values[key] }
+
+    public func required(_ key: String) throws(ToolError) -> String {
+        guard let v = values[key], !v.isEmpty else { throw ToolError("missing argument '\(key)'") }
+        return v
+    }
+}
