@@ -90,7 +90,9 @@ extension Agent {
                 messages: [
                     SessionMessage(role: .system, content: "You summarise conversations. Keep facts, decisions, names, numbers and open questions."),
                     SessionMessage(role: .user, content: request),
-                ], maxTokens: 256, temperature: 0.2, sessionID: session + "-summary"),
+                // The session's own slot: the summary changes the prompt anyway, and another
+                // slot would evict a different session's cache.
+                ], maxTokens: 256, temperature: 0.2, sessionID: session),
             onDelta: { _ in })
         let text = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw ModelError(.badResponse, backend: backend.name, "the summary came back empty") }

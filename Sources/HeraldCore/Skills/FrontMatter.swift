@@ -45,9 +45,8 @@ public enum FrontMatter {
     }
 
     public static func parse(_ text: String) throws(FrontMatterError) -> Document {
-        var all = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
+        // "\r\n" is one Character in Swift, so split on any newline character.
+        var all = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if all.first?.hasPrefix("\u{FEFF}") == true { all[0].removeFirst() }
         guard all.first?.trimmingTrailingSpaces == "---" else { return Document(fields: [:], body: text) }
         guard let end = all.indices.dropFirst().first(where: { ["---", "..."].contains(all[$0].trimmingTrailingSpaces) }) else {

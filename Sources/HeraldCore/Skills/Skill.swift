@@ -13,6 +13,15 @@ public struct Skill: Sendable, Equatable {
     /// The SKILL.md it came from.
     public var path: String
 
+    public init(name: String, description: String, body: String, tags: [String] = [], requiredTools: [String] = [], path: String = "") {
+        self.name = name
+        self.description = description
+        self.body = body
+        self.tags = tags
+        self.requiredTools = requiredTools
+        self.path = path
+    }
+
     /// The line this skill adds to the system prompt.
     public var indexLine: String { "- \(name): \(description)" }
 

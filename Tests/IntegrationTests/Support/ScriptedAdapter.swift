@@ -33,10 +33,11 @@ final class ScriptedAdapter: ChatAdapter {
     }
 
     /// Commits a message as if the platform had sent it.
-    func receive(_ text: String, chat: String, from sender: String = "alice", eventID: String = UUID().uuidString) async throws {
+    func receive(_ text: String, chat: String, from sender: String = "alice", eventID: String = UUID().uuidString, direct: Bool? = nil) async throws {
         await ready.wait()
         let message = InboundMessage(
-            conversation: conversation(chat), sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text)
+            conversation: conversation(chat), sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text,
+            direct: direct)
         try await intake.withLock { $0 }!.commit([message])
     }
 
@@ -80,13 +81,27 @@ struct GatewayHarness {
     let task: Task<Void, any Error>
 
     init(adapters: [any ChatAdapter], modelURL: String, settings: GatewaySettings = GatewaySettings(), soul: String = "You are a test.") throws {
+        try self.init(
+            adapters: adapters, models: ["stub": modelURL],
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: soul)], settings: settings)
+    }
+
+    /// A gateway with several model backends (name → base URL), profiles (the first is the
+    /// default), bindings, and the real tools.
+    init(
+        adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
+        settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16
+    ) throws {
         let store = try SQLiteStoreFactory.make(dir.file("herald.sqlite"))
         self.store = store
-        let backend = OpenAIBackend(config: ModelConfig(name: "stub", url: modelURL, maxTokens: 16, timeoutSeconds: 30))
-        let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: soul)
+        let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
+            (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30)) as any ModelBackend)
+        })
+        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
         gateway = Gateway(
-            store: store, adapters: adapters, agent: Agent(backends: ["stub": backend]), profiles: ["default": profile],
-            router: Router(bindings: [], defaultProfile: "default"), access: AccessControl(store: store, config: AccessConfig()),
+            store: store, adapters: adapters, agent: Agent(backends: named, tools: tools),
+            profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
+            router: Router(bindings: bindings, defaultProfile: profiles[0].name), access: AccessControl(store: store, config: AccessConfig()),
             settings: settings)
         let gateway = self.gateway
         task = Task { try await gateway.run() }

@@ -61,6 +61,7 @@ public final class StubOpenAIServer: Sendable {
 
     private let server: StubHTTPServer
     private let recorded = Mutex<[[Message]]>([])
+    private let recordedTools = Mutex<[[String]]>([])
     private let script: Script
     private let record: Bool
 
@@ -87,6 +88,8 @@ public final class StubOpenAIServer: Sendable {
 
     /// Every chat request received so far, as its message list.
     public var requests: [[Message]] { recorded.withLock { $0 } }
+    /// The names of the tools each request offered, in the same order as `requests`.
+    public var toolRequests: [[String]] { recordedTools.withLock { $0 } }
 
     public func stop() { server.stop() }
 
@@ -99,7 +102,11 @@ public final class StubOpenAIServer: Sendable {
             let raw = json["messages"] as? [[String: Any]]
         else { return .full(status: 404, contentType: "text/plain", body: Data("not found".utf8)) }
         let messages = raw.map { Message(role: $0["role"] as? String ?? "", content: $0["content"] as? String ?? "") }
-        if record { recorded.withLock { $0.append(messages) } }
+        if record {
+            let tools = (json["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+            recorded.withLock { $0.append(messages) }
+            recordedTools.withLock { $0.append(tools) }
+        }
         let stream = json["stream"] as? Bool ?? false
         let reply = script(messages)
         let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }

@@ -1,0 +1,133 @@
+import Foundation
+import HeraldCore
+import HeraldPeers
+import HeraldStore
+import Testing
+
+/// Profiles, skills, tool sets and memory, checked on the requests the model server receives.
+@Suite(.serialized) struct ProfilesTests {
+    static func skill(_ name: String, _ description: String) -> Skill {
+        Skill(name: name, description: description, body: "Steps of \(name).", tags: [], requiredTools: [], path: "")
+    }
+
+    @Test func twoProfilesBoundToTwoConversationsEachSeeOnlyTheirOwnSoulAndModel() async throws {
+        let modelA = try StubOpenAIServer()
+        let modelB = try StubOpenAIServer()
+        defer { modelA.stop(); modelB.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(
+            adapters: [adapter], models: ["small": modelA.baseURL, "big": modelB.baseURL],
+            profiles: [
+                Profile(config: ProfileConfig(name: "scout", models: ["small"]), soul: "You are SCOUT, terse."),
+                Profile(config: ProfileConfig(name: "sage", models: ["big"]), soul: "You are SAGE, thorough."),
+            ],
+            bindings: [Binding(chat: "ops", profile: "scout"), Binding(chat: "study", profile: "sage")])
+        try await adapter.receive("ops question", chat: "ops")
+        try await adapter.receive("study question", chat: "study")
+        try await adapter.waitFor("both replies") { $0.count == 2 }
+        await h.shutdown()
+        let a = modelA.requests.map { $0.map(\.content).joined(separator: "\n") }
+        let b = modelB.requests.map { $0.map(\.content).joined(separator: "\n") }
+        #expect(a.count == 1 && b.count == 1, "each profile used its own model")
+        #expect(a.allSatisfy { $0.contains("SCOUT") && !$0.contains("SAGE") && !$0.contains("study") })
+        #expect(b.allSatisfy { $0.contains("SAGE") && !$0.contains("SCOUT") && !$0.contains("ops") })
+    }
+
+    @Test func switchingASkillAndAToolSetOffRemovesThemFromTheNextRequestAndFromContext() async throws {
+        let model = try StubOpenAIServer()
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let catalog = SkillCatalog(skills: [
+            "brief": Self.skill("brief", "Write the morning brief of open tasks and deadlines."),
+            "reply": Self.skill("reply", "Draft a reply to a forwarded message in the person's voice."),
+        ])
+        let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.", catalog: catalog)
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile])
+        func total(_ reply: String) -> Int? {
+            reply.split(separator: "\n").first { $0.hasPrefix("total: ") }.flatMap { Int($0.dropFirst(7).prefix { $0.isNumber }) }
+        }
+        try await adapter.receive("/context", chat: "c")
+        try await adapter.receive("first", chat: "c")
+        try await adapter.receive("/skill off brief", chat: "c")
+        try await adapter.receive("/toolset off memory", chat: "c")
+        try await adapter.receive("/context", chat: "c")
+        try await adapter.receive("second", chat: "c")
+        try await adapter.waitFor("six replies") { $0.count == 6 }
+        await h.shutdown()
+
+        let replies = adapter.texts(in: "c")
+        let before = try #require(total(replies[0]), "the /context reply: \(replies[0])")
+        let after = try #require(total(replies[4]), "the /context reply: \(replies[4])")
+        #expect(replies[0].contains("skill index") && replies[0].contains("tool schemas"))
+        #expect(after < before, "/context shows the drop: \(before) → \(after)")
+
+        let first = model.requests[0][0].content
+        let second = model.requests[1][0].content
+        #expect(first.contains("- brief: Write the morning brief") && first.contains("- reply: Draft a reply"))
+        #expect(!second.contains("brief:") && second.contains("- reply: Draft a reply"), "the skill's line is gone")
+        #expect(model.toolRequests[0].sorted() == ["memory", "session_search", "skill_view"])
+        #expect(model.toolRequests[1].sorted() == ["session_search", "skill_view"], "the memory schema is not sent at all")
+    }
+
+    @Test func whatThePersonToldOneSessionNeverReachesAnotherPersonsPrompt() async throws {
+        // The model saves a note when asked to remember, through the real memory tool.
+        let model = try StubOpenAIServer { messages in
+            if messages.last?.role == "tool" { return .text("noted") }
+            if let last = messages.last(where: { $0.role == "user" })?.content, last.hasPrefix("remember") {
+                return .toolCall(name: "memory", arguments: #"{"action":"add","target":"user","text":"likes green tea"}"#)
+            }
+            return StubOpenAIServer.echo(messages)
+        }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice", "bob"])
+        let h = try GatewayHarness(
+            adapters: [adapter], models: ["stub": model.baseURL],
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")])
+        try await adapter.receive("remember that I like green tea", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.waitFor("the note") { $0.count == 1 }
+        try await adapter.receive("/new", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.receive("good morning", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.receive("good morning", chat: "bob-dm", from: "bob", direct: true)
+        try await adapter.receive("good morning", chat: "team", from: "alice", direct: false)
+        try await adapter.waitFor("four more replies") { $0.count == 5 }
+        await h.shutdown()
+
+        #expect(adapter.texts(in: "alice-dm").first == "noted")
+        let mornings = model.requests.filter { $0.last?.content == "good morning" }
+        #expect(mornings.count == 3)
+        let prompts = mornings.map { $0[0].content }
+        #expect(prompts.filter { $0.contains("likes green tea") }.count == 1, "only alice's own direct session: \(prompts)")
+        let store = h.store
+        #expect(try await store.memory(MemoryKey(profile: "default", scope: .user, owner: "scripted/alice")) == ["likes green tea"])
+        #expect(try await store.memory(MemoryKey(profile: "default", scope: .user, owner: "scripted/bob")).isEmpty)
+        // Which prompt held it: the memory each session froze at its start.
+        func frozen(_ chat: String) async throws -> String {
+            let session = try await store.activeSession(for: adapter.conversation(chat), profile: "default")
+            return try await store.sessionState(id: session.id).frozenMemory ?? ""
+        }
+        #expect(try await frozen("alice-dm").contains("likes green tea"))
+        #expect(try await !frozen("bob-dm").contains("green tea"), "another person never sees it")
+        #expect(try await !frozen("team").contains("green tea"), "nor does a group, even with alice in it")
+    }
+
+    @Test func stopCancelsTheRunningTurnAndNothingOfItIsDelivered() async throws {
+        let gate = StubOpenAIServer.Gate()
+        let model = try StubOpenAIServer { _ in .gated(gate, "too late") }
+        defer { gate.open(); model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        try await adapter.receive("write me an essay", chat: "c")
+        try await withDeadline(30, "the request to reach the model") { await gate.waitUntilHeld() }
+        try await adapter.receive("/stop", chat: "c")
+        try await adapter.waitFor("the /stop reply") { $0.count == 1 }
+        gate.open()
+        try await adapter.receive("/status", chat: "c")
+        try await adapter.waitFor("the next reply") { $0.count == 2 }
+        await h.shutdown()
+        let texts = adapter.texts(in: "c")
+        #expect(texts[0].hasPrefix("Stopped."))
+        #expect(!texts.contains("too late"), "the cancelled answer is never delivered")
+        let sqlite = try #require(h.store as? SQLiteStore)
+        #expect(try await sqlite.inboxCounts() == ["done": 2, "failed": 1])
+    }
+}
