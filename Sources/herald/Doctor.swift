@@ -27,7 +27,8 @@ enum Doctor {
             for name in config.profiles.keys.sorted() {
                 guard let p = profiles[name] else { continue }
                 let soul = (config.profilesDirectory as NSString).appendingPathComponent("\(name)/SOUL.md")
-                print(FileManager.default.fileExists(atPath: soul) ? "ok    profile \(name) (\(p.catalog.skills.count) skills)" : "warn  profile \(name): no \(soul), using a generic persona")
+                let skills = "\(p.catalog.skills.count) skills"
+                print(FileManager.default.fileExists(atPath: soul) ? "ok    profile \(name) (\(skills))" : "warn  profile \(name) (\(skills)): no \(soul), using a generic persona")
                 for e in p.catalog.errors where reported.insert(e.description).inserted { print("warn  skill \(e)") }
                 for s in p.config.skills ?? [] where p.catalog.skills[s] == nil { print("warn  profile \(name) enables skill '\(s)', which does not exist") }
             }

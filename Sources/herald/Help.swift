@@ -11,6 +11,13 @@ enum Help {
           sessions list|show ID   list sessions, or show one with its messages and usage
           pair list|approve CODE|deny CODE
                                   manage pairing requests from unknown senders
+          profile list|show NAME|new NAME
+                                  list, show or scaffold profiles
+          memory show|add|replace|remove [--profile P] [--user ID]
+                                  edit a profile's memory, or its memory of one person
+          skills list|enable NAME|disable NAME [--profile P]
+                                  see and switch a profile's skills
+          usage [--days N]        tokens and cost by day, profile and model
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -63,5 +70,42 @@ enum Help {
                herald pair deny CODE [--config PATH]
 
         Unknown senders get a pairing code and reach no model until approved here.
+        """
+
+    static let profile = """
+        Usage: herald profile list [--config PATH]
+               herald profile show NAME [--config PATH]
+               herald profile new NAME [--config PATH]
+
+        A profile is a persona (profiles/NAME/SOUL.md), its skills, tool sets, memory and models.
+        `new` creates profiles/NAME/SOUL.md and profiles/NAME/skills/ and adds [profiles.NAME]
+        to the configuration.
+        """
+
+    static let memory = """
+        Usage: herald memory show [--profile P] [--user ID]
+               herald memory add TEXT [--profile P] [--user ID]
+               herald memory replace OLD NEW [--profile P] [--user ID]
+               herald memory remove OLD [--profile P] [--user ID]
+
+        A profile keeps notes about the work and, with --user PLATFORM/SENDER_ID (for example
+        telegram/12345), notes about one person. OLD is any unique part of an entry. Changes
+        reach new sessions; running sessions keep the memory they started with.
+        """
+
+    static let skills = """
+        Usage: herald skills list [--profile P]
+               herald skills enable NAME [--profile P]
+               herald skills disable NAME [--profile P]
+
+        Skills are skills/NAME/SKILL.md (shared) and profiles/P/skills/NAME/SKILL.md. enable and
+        disable override the profile's `skills` setting; /skill on|off NAME does it for one session.
+        """
+
+    static let usage = """
+        Usage: herald usage [--days N] [--config PATH]
+
+        Prompt, cached and completion tokens and cost, by day, profile and model (default: 30 days).
+        Prices come from each model's `price` table; local models cost nothing.
         """
 }

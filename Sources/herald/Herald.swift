@@ -21,6 +21,10 @@ struct Herald {
             case "doctor": code = try await Doctor.run(args)
             case "sessions": code = try await SessionsCommand.run(args)
             case "pair": code = try await PairCommand.run(args)
+            case "profile": code = try await ProfileCommand.run(args)
+            case "memory": code = try await MemoryCommand.run(args)
+            case "skills": code = try await SkillsCommand.run(args)
+            case "usage": code = try await UsageCommand.run(args)
             case "help", "--help", "-h":
                 print(args.first.flatMap(help(for:)) ?? Help.main)
                 code = Exit.ok
@@ -45,7 +49,8 @@ struct Herald {
     }
 
     static func help(for command: String) -> String? {
-        ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair][command]
+        ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair,
+         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage][command]
     }
 
     static func fail(_ message: String) {

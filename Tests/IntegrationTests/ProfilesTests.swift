@@ -110,6 +110,28 @@ import Testing
         #expect(try await !frozen("team").contains("green tea"), "nor does a group, even with alice in it")
     }
 
+    @Test func aSummaryThatFailsIsToldToThePersonAndLosesNoHistory() async throws {
+        let model = try StubOpenAIServer { messages in
+            messages.first?.content.hasPrefix("You summarise") == true ? .status(400) : StubOpenAIServer.echo(messages)
+        }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(
+            adapters: [adapter], models: ["stub": model.baseURL],
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 64), soul: "You are a test.")])
+        let long = String(repeating: "tiles for the harbour, ", count: 8)
+        for i in 1...3 {
+            try await adapter.receive("\(i) \(long)", chat: "c")
+        }
+        try await adapter.waitFor("three answers") { $0.filter { $0.message.text.hasPrefix("echo:") }.count == 3 }
+        await h.shutdown()
+        let notices = adapter.texts(in: "c").filter { $0.contains("could not be summarised") }
+        #expect(!notices.isEmpty, "the person is told")
+        let session = try await h.store.activeSession(for: adapter.conversation("c"), profile: "default")
+        #expect(try await h.store.history(sessionID: session.id, limit: 100).filter { $0.role == .user }.count == 3, "nothing was dropped from the store")
+        #expect(try await h.store.sessionState(id: session.id).summary == nil)
+    }
+
     @Test func stopCancelsTheRunningTurnAndNothingOfItIsDelivered() async throws {
         let gate = StubOpenAIServer.Gate()
         let model = try StubOpenAIServer { _ in .gated(gate, "too late") }
