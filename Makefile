@@ -13,12 +13,13 @@ TEST_LLAMA_PORT ?= 18091
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test build deps apt venv models peers-start peers-stop bench lint clean help
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context lint clean help
 
 help:
 	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
 	@echo "make test   - install what is missing, start the test peers, run swift test, stop them"
 	@echo "make bench  - release build of HeraldBench, results in BENCHMARKS.md"
+	@echo "make bench-context - lean sessions vs one monolithic thread on SmolLM2 (BENCHMARKS.md)"
 
 ## Debian packages: only the missing ones, one apt-get update first.
 apt:
@@ -75,6 +76,16 @@ lint:
 bench: apt
 	swift build -c release --product HeraldBench
 	.build/release/HeraldBench --markdown BENCHMARKS.md
+
+## The lean-context measurement needs a real tokenizer and prompt cache: SmolLM2 on llama.cpp.
+BENCH_PORT ?= 18085
+bench-context: venv $(SMOL) apt
+	swift build -c release --product HeraldBench
+	@mkdir -p $(PEERS)
+	@$(PY) Tests/Peers/llama_server.py $(SMOL) $(BENCH_PORT) --threads 2 --parallel 3 --ctx 24576 > $(PEERS)/bench-llama.log 2>&1 & \
+	server=$$!; trap "kill $$server 2>/dev/null; wait $$server 2>/dev/null" EXIT INT TERM; \
+	Tests/Peers/wait_http.sh http://127.0.0.1:$(BENCH_PORT)/health 120 || { cat $(PEERS)/bench-llama.log; exit 1; }; \
+	.build/release/HeraldBench --context-day http://127.0.0.1:$(BENCH_PORT) --markdown BENCHMARKS.md
 
 clean:
 	rm -rf .build $(PEERS)

@@ -11,12 +11,14 @@ struct HeraldBench {
         var args = CommandLine.arguments.dropFirst()
         var markdown: String?
         var quick = false
+        var contextDay: String?
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
             case "--quick": quick = true
+            case "--context-day": contextDay = args.popFirst()
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL]")
                 exit(64)
             }
         }
@@ -24,6 +26,16 @@ struct HeraldBench {
             print("warning: this is a debug build; numbers are only meaningful from `swift build -c release`")
         #endif
         Logger.setLevel(.error)
+        if let llama = contextDay {
+            let soul = (try? String(contentsOfFile: "config/profiles/default/SOUL.md", encoding: .utf8)) ?? Profile.fallbackSoul
+            let results = try await ContextDay.run(
+                llama: llama, skillsDirectory: "config/skills", soul: soul.trimmingCharacters(in: .whitespacesAndNewlines),
+                turnsPerStream: quick ? 5 : 20)
+            let section = Report.contextDay(results)
+            print(section)
+            if let markdown { try Report.replaceSection("context-day", with: section, in: markdown) }
+            return
+        }
         let model = try StubOpenAIServer(record: false) { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
         defer { model.stop() }
         var report = Report()

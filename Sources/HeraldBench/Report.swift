@@ -85,8 +85,63 @@ struct Report {
 
 
             """
-        try Data((header + text + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        // Keep sections other runs wrote (the context-day measurement needs a llama.cpp server).
+        let old = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let kept = old.range(of: "<!-- BEGIN ").map { String(old[$0.lowerBound...]) } ?? ""
+        try Data((header + text + "\n" + (kept.isEmpty ? "" : "\n" + kept)).utf8).write(to: URL(fileURLWithPath: path))
     }
 
     private func f(_ v: Double) -> String { String(format: "%.2f", v) }
+
+    /// Replaces (or appends) the section between `<!-- BEGIN name -->` and `<!-- END name -->`.
+    static func replaceSection(_ name: String, with body: String, in path: String) throws {
+        let begin = "<!-- BEGIN \(name) -->", end = "<!-- END \(name) -->"
+        var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let block = "\(begin)\n\(body)\n\(end)"
+        if let b = text.range(of: begin), let e = text.range(of: end, range: b.upperBound..<text.endIndex) {
+            text.replaceSubrange(b.lowerBound..<e.upperBound, with: block)
+        } else {
+            text += (text.hasSuffix("\n") ? "\n" : "\n\n") + block + "\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func contextDay(_ results: [ContextDay.Result]) -> String {
+        func pct(_ x: Int, _ y: Int) -> String { y == 0 ? "-" : String(format: "%.1f%%", Double(x) * 100 / Double(y)) }
+        func row(_ r: ContextDay.Result) -> String {
+            "| \(r.name) | \(r.turns) | \(r.calls) | \(r.prefixTokens) | \(r.prompt) | \(r.prompt / max(1, r.turns)) | \(pct(r.cached, r.prompt)) | \(pct(r.cachedAfterFirst, r.promptAfterFirst)) | \(r.summaries) | \(String(format: "%.0f", r.seconds)) |"
+        }
+        let a = results[0]
+        let verdicts = results.dropFirst().map { b in
+            "- \(b.name): **\(pct(b.prompt, a.prompt))** of (a)'s prompt tokens (aim: at most 25%); "
+                + "**\(pct(b.cachedAfterFirst, b.promptAfterFirst))** of its prompt tokens from the second call of each session on came from the cache (aim: at least 90%)."
+        }
+        return """
+            ### Lean isolated sessions against one monolithic thread (\(Date().formatted(.iso8601)))
+
+            A scripted day: three workstreams (harbour renovation, a novel, a garden) interleaved, \(a.turns) turns,
+            sent (a) into one conversation whose profile has every shipped skill and tool set on, and (b) into
+            three conversations bound to lean profiles (one skill, the memory tool set). Same persona, same
+            model: SmolLM2-135M-Instruct on llama.cpp (xllamacpp, 2 threads, 3 slots of 8,192 tokens), 48-token
+            replies, temperature 0. Tokens are the server's own counts (its tokenizer); cached tokens are what
+            llama.cpp reused from the slot's prompt cache. Summary calls count as model calls and their
+            tokens are included. "Fixed prefix" is one request's system prompt plus tool schemas, by /tokenize.
+            Reproduce: `make bench-context` (starts the server, runs
+            `.build/release/HeraldBench --context-day http://127.0.0.1:18085 --markdown BENCHMARKS.md`).
+
+            | run | turns | model calls | fixed prefix tokens | prompt tokens | per turn | cached | cached from 2nd call of each session | sessions summarised | seconds |
+            |---|---|---|---|---|---|---|---|---|---|
+            \(results.map(row).joined(separator: "\n"))
+
+            \(verdicts.joined(separator: "\n"))
+
+            How to read it: splitting the day into three sessions divides the history each prompt carries
+            by about three; the rest of the saving has to come from the fixed prefix and the history budget.
+            Herald ships five skills and two tool sets, so the monolith's prefix is only \(a.prefixTokens) tokens; each
+            further enabled skill adds its index line (about 25 tokens, see `/skills`) to every request of a
+            monolith, and nothing to a lean session that does not enable it. With the shipped 1,500-token budget
+            the lean sessions barely reach their budget in a 20-turn workstream; a tighter budget summarises
+            earlier and carries less, at the price of summary calls.
+            """
+    }
 }

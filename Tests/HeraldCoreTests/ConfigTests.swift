@@ -39,6 +39,33 @@ import Testing
         #expect(c.adapters.map(\.kind) == ["console"])
     }
 
+    @Test func profilesCarrySkillsToolSetsMemoryLimitsAndModelsAPrice() throws {
+        let text = """
+            skills_dir = "shared-skills"
+            [models.local]
+            url = "http://127.0.0.1:8080/v1"
+            [models.big]
+            url = "https://gpu.example/v1"
+            price = { prompt = 0.4, cached_prompt = 0.1, completion = 1.2 }
+            [profiles.default]
+            model = "local"
+            skills = ["morning-brief"]
+            toolsets = ["memory"]
+            memory_chars = 500
+            user_memory_chars = 300
+            context_tokens = 8192
+            """
+        let c = try HeraldConfig.parse(text, file: "/etc/herald/herald.toml")
+        #expect(c.skillsDirectory == "/etc/herald/shared-skills")
+        let p = try #require(c.profiles["default"])
+        #expect(p.skills == ["morning-brief"] && p.toolsets == ["memory"])
+        #expect(p.memoryChars == 500 && p.userMemoryChars == 300 && p.contextTokens == 8192)
+        #expect(c.models["local"]?.price.cost(of: Usage(model: "local", promptTokens: 1000, completionTokens: 1000)) == 0)
+        let big = try #require(c.models["big"]?.price)
+        // 600 fresh prompt tokens at 0.4, 400 cached at 0.1, 1000 completion at 1.2, per million.
+        #expect(abs(big.cost(of: Usage(model: "big", promptTokens: 1000, completionTokens: 1000, cachedTokens: 400)) - 0.00148) < 1e-9)
+    }
+
     @Test func heraldHomeOverridesTheStateDirectory() throws {
         let c = try HeraldConfig.parse(Self.valid, file: "h.toml", environment: ["HERALD_HOME": "/srv/herald"])
         #expect(c.stateDirectory == "/srv/herald")
@@ -54,6 +81,8 @@ import Testing
         ("log_level = \"loud\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "log_level"),
         ("\n\n[models.local]\nurl = \"http://x/v1\n", 4, "unterminated string"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[bindings]]\nprofile = \"ghost\"\n", 4, "unknown profile 'ghost'"),
+        ("[models.local]\nurl = \"http://x/v1\"\n[profiles.default]\nmodel = \"local\"\ntoolsets = [\"web\"]\n", 5, "unknown tool set 'web'"),
+        ("[models.local]\nurl = \"http://x/v1\"\nprice = { prompt = 1, complete = 2 }\n", 3, "unknown key"),
     ]
 
     @Test(arguments: broken)

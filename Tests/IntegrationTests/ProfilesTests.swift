@@ -110,6 +110,31 @@ import Testing
         #expect(try await !frozen("team").contains("green tea"), "nor does a group, even with alice in it")
     }
 
+    @Test func sessionSearchFindsThisPersonsEarlierSessionsAndNobodyElses() async throws {
+        let model = try StubOpenAIServer { messages in
+            if let tool = messages.last, tool.role == "tool" { return .text("found: " + tool.content) }
+            if messages.last(where: { $0.role == "user" })?.content == "search the harbour" {
+                return .toolCall(name: "session_search", arguments: #"{"query":"harbour"}"#)
+            }
+            return StubOpenAIServer.echo(messages)
+        }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice", "bob"])
+        let h = try GatewayHarness(
+            adapters: [adapter], models: ["stub": model.baseURL],
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")])
+        try await adapter.receive("the harbour opens in June", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.receive("the harbour code is 4711", chat: "bob-dm", from: "bob", direct: true)
+        try await adapter.waitFor("two replies") { $0.count == 2 }
+        try await adapter.receive("/new", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.receive("search the harbour", chat: "alice-dm", from: "alice", direct: true)
+        try await adapter.waitFor("the search") { $0.count == 4 }
+        await h.shutdown()
+        let found = try #require(adapter.texts(in: "alice-dm").last)
+        #expect(found.hasPrefix("found: ") && found.contains("June"), "\(found)")
+        #expect(!found.contains("4711"), "bob's sessions are not searched")
+    }
+
     @Test func aSummaryThatFailsIsToldToThePersonAndLosesNoHistory() async throws {
         let model = try StubOpenAIServer { messages in
             messages.first?.content.hasPrefix("You summarise") == true ? .status(400) : StubOpenAIServer.echo(messages)

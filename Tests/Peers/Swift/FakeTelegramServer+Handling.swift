@@ -12,6 +12,13 @@ extension FakeTelegramServer {
         guard path[path.index(path.startIndex, offsetBy: 4)..<slash] == token else { return error(401, "Unauthorized") }
         let method = String(path[path.index(after: slash)...])
         let params = parameters(request)
+        if method == "sendMessage" {
+            // Recorded once its fate is decided, so a test that sees the call and then queues a
+            // fault cannot have that fault land on this same call.
+            let response = sendMessage(params)
+            record(method, params.mapValues { "\($0)" })
+            return response
+        }
         record(method, params.mapValues { "\($0)" })
         switch method {
         case "getMe":
@@ -23,8 +30,6 @@ extension FakeTelegramServer {
             return ok(true)
         case "getUpdates":
             return getUpdates(params)
-        case "sendMessage":
-            return sendMessage(params)
         case "editMessageText":
             return ok(["message_id": Int(params["message_id"] as? String ?? "") ?? 0, "date": 0, "chat": ["id": 0, "type": "private"]])
         case "getFile":

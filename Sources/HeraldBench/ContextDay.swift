@@ -1,0 +1,155 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Synchronization
+
+/// The seed's claim, measured on a real llama.cpp server: a scripted day of three interleaved
+/// workstreams sent (a) as one monolithic thread with every skill and tool set on, and (b)
+/// through isolated sessions whose profiles carry only the skills they need.
+enum ContextDay {
+    struct Result {
+        var name: String
+        var turns = 0
+        var calls = 0
+        var prompt = 0
+        var cached = 0
+        var completion = 0
+        /// Prompt and cached tokens of every call after each session's first.
+        var promptAfterFirst = 0
+        var cachedAfterFirst = 0
+        /// System prompt and tool schemas of one request, by the server's tokenizer.
+        var prefixTokens = 0
+        var summaries = 0
+        var seconds = 0.0
+    }
+
+    static let streams: [(chat: String, topic: String, asks: [String])] = [
+        ("harbour", "the harbour renovation",
+         ["How many crates of tiles do we still need for pier %d?", "Draft a short update for the crew about pier %d.",
+          "What is the risk if the crane for pier %d arrives late?", "Plan the next three steps for pier %d.",
+          "Summarise what we decided about pier %d so far."]),
+        ("novel", "my novel",
+         ["Suggest a title for chapter %d.", "Write two sentences that open chapter %d in a harbour town.",
+          "What should the reader learn about Mara in chapter %d?", "List three plot holes to check before chapter %d.",
+          "Rewrite the last line of chapter %d to sound less formal."]),
+        ("garden", "the vegetable garden",
+         ["Which vegetables can I sow in bed %d this week?", "How often should I water bed %d in dry weather?",
+          "Write a shopping list for bed %d.", "What pests should I watch for in bed %d?",
+          "Plan the rotation of bed %d for next year."]),
+    ]
+
+    /// The message of turn `i` (0-based) of a stream: a realistic length, varied content.
+    static func message(_ stream: Int, _ i: Int) -> String {
+        let s = streams[stream]
+        let ask = String(format: s.asks[i % s.asks.count], i + 1)
+        return "About \(s.topic): \(ask) Keep it practical, I am reading this on my phone between meetings."
+    }
+
+    /// Runs (a), then (b) with each history budget in `budgets`.
+    static func run(llama: String, skillsDirectory: String, soul: String, turnsPerStream: Int = 20, budgets: [Int] = [1500, 750]) async throws -> [Result] {
+        let catalog = SkillCatalog.load(directories: [skillsDirectory])
+        let all = ProfileConfig(name: "monolith", models: ["llama"], historyTokens: 1_000_000, skills: nil, toolsets: ToolSet.known)
+        let monolith = try await day(
+            "(a) one monolithic thread, every skill and tool set on", llama: llama,
+            profiles: [Profile(config: all, soul: soul, catalog: catalog)], chats: { _ in "day" }, turns: turnsPerStream)
+        let lean: [(String, [String])] = [("harbour", ["plan-project"]), ("novel", ["write-reply"]), ("garden", ["plan-project"])]
+        var results = [monolith]
+        for budget in budgets {
+            let profiles = lean.map { name, skills in
+                Profile(
+                    config: ProfileConfig(name: name, models: ["llama"], historyTokens: budget, skills: skills, toolsets: ["memory"]),
+                    soul: soul, catalog: catalog)
+            }
+            results.append(
+                try await day(
+                    "(b) isolated sessions, lean profiles, \(budget)-token history budget", llama: llama, profiles: profiles,
+                    chats: { streams[$0].chat }, turns: turnsPerStream))
+        }
+        return results
+    }
+
+    private static func day(
+        _ name: String, llama: String, profiles: [Profile], chats: (Int) -> String, turns: Int
+    ) async throws -> Result {
+        let dir = Measure.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteStore(path: dir + "/herald.sqlite")
+        let backend = OpenAIBackend(config: ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 48, temperature: 0, maxConcurrent: 3))
+        let adapter = DayAdapter()
+        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
+        let bindings = profiles.count == 1 ? [] : streams.indices.map { Binding(chat: chats($0), profile: profiles[$0].name) }
+        let gateway = Gateway(
+            store: store, adapters: [adapter], agent: Agent(backends: ["llama": backend], tools: tools),
+            profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
+            router: Router(bindings: bindings, defaultProfile: profiles[0].name),
+            access: AccessControl(store: store, config: AccessConfig()))
+        let task = Task { try await gateway.run() }
+        let start = ContinuousClock.now
+        for i in 0..<turns {
+            for s in streams.indices {
+                try await adapter.roundTrip(message(s, i), chat: chats(s))
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        gateway.stop(.inFlight)
+        _ = await task.result
+
+        var r = Result(name: name, turns: turns * streams.count)
+        r.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        for summary in try await store.sessions(limit: 100) {
+            let calls = try await store.usage(sessionID: summary.session.id).map(\.usage)
+            r.calls += calls.count
+            for (n, u) in calls.enumerated() {
+                r.prompt += u.promptTokens
+                r.cached += u.cachedTokens
+                r.completion += u.completionTokens
+                if n > 0 {
+                    r.promptAfterFirst += u.promptTokens
+                    r.cachedAfterFirst += u.cachedTokens
+                }
+            }
+            r.summaries += try await store.sessionState(id: summary.session.id).summaryThrough > 0 ? 1 : 0
+        }
+        // The fixed part every request of the first profile carries, by the real tokenizer.
+        let p = profiles[0]
+        let skills = p.enabledSkills(overrides: [:])
+        let specs = tools.filter { p.config.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !skills.isEmpty) }.map(\.spec)
+        let system = SystemPrompt.text(soul: p.soul, memory: nil, skills: skills, summary: nil)
+        r.prefixTokens = (await backend.countTokens(system) ?? 0) + (await backend.countTokens(SystemPrompt.toolsText(specs)) ?? 0)
+        return r
+    }
+}
+
+/// Sends a message and returns when the model's reply to it has been delivered.
+final class DayAdapter: ChatAdapter {
+    let id = AdapterID(platform: Platform("bench"), account: "day")
+    let capabilities = AdapterCapabilities(maxMessageLength: 1 << 20, lengthUnit: .utf16, dialect: .plain)
+    let allowedSenders: Set<String> = ["user"]
+    private let intake = Mutex<Intake?>(nil)
+    private let ready = Latch()
+    private let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
+
+    func run(intake: Intake) async throws {
+        self.intake.withLock { $0 = intake }
+        ready.set()
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func roundTrip(_ text: String, chat: String) async throws {
+        await ready.wait()
+        let intake = self.intake.withLock { $0 }!
+        let message = InboundMessage(
+            conversation: ConversationRef(platform: id.platform, account: id.account, chat: chat),
+            sender: Sender(id: "user", displayName: "user"), eventID: UUID().uuidString, text: text, direct: true)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            waiting.withLock { $0[chat] = c }
+            Task { try? await intake.commit([message]) }
+        }
+    }
+
+    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+        // Notices (a failed summary) arrive before the reply; only the reply ends the turn.
+        if !entry.message.isNotice { waiting.withLock { $0.removeValue(forKey: entry.message.conversation.chat) }?.resume() }
+        return DeliveryReceipt(platformMessageIDs: ["\(entry.id)"])
+    }
+}
