@@ -140,5 +140,36 @@ enum Migrations {
             INSERT INTO session_text (session_text, rowid, content) VALUES ('delete', old.id, old.content);
         END;
         """,
+        // 3: scheduled jobs and their runs
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            schedule TEXT NOT NULL,
+            time_zone TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            target TEXT NOT NULL,
+            toolsets TEXT,
+            skills TEXT,
+            model TEXT,
+            fresh_session INTEGER NOT NULL DEFAULT 1,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            scheduled_for REAL NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('claimed','skipped')),
+            inbox_id INTEGER,
+            reason TEXT,
+            claimed_at REAL NOT NULL,
+            UNIQUE (job_id, scheduled_for)
+        );
+        ALTER TABLE usage ADD COLUMN inbox_id INTEGER;
+        CREATE INDEX usage_by_inbox ON usage (inbox_id) WHERE inbox_id IS NOT NULL;
+        CREATE INDEX outbox_by_inbox ON outbox (inbox_id) WHERE inbox_id IS NOT NULL;
+        """,
     ]
 }

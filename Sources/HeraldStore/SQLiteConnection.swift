@@ -21,6 +21,7 @@ enum SQLValue {
 final class SQLiteConnection {
     private let db: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    private var transactionDepth = 0
 
     /// Opens (creating with mode 0600) the database at `path`, in WAL mode with a busy timeout.
     init(path: String, synchronous: String = "NORMAL") throws {
@@ -105,8 +106,17 @@ final class SQLiteConnection {
 
     /// Runs `body` in an IMMEDIATE transaction (the write lock is taken up front, so two
     /// processes on one file queue on the busy timeout instead of failing mid-transaction).
+    /// Runs `body` in one transaction. A nested call joins the outer transaction, so store
+    /// operations compose (a job claim commits its inbound event in the claim's transaction).
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
         try execute("BEGIN IMMEDIATE")
+        transactionDepth = 1
+        defer { transactionDepth = 0 }
         do {
             let result = try body()
             try execute("COMMIT")

@@ -130,7 +130,7 @@ extension SQLiteStore {
                          calls.sql, .int(turn.inboxID), .real(now), (m.role == .user ? turn.sender : nil).sql])
                 }
             }
-            for u in turn.usage { try insertUsage(u) }
+            for u in turn.usage { try insertUsage(u, inboxID: turn.inboxID) }
             return try insertOutbox(turn.replies, now: now)
         }
     }

@@ -152,14 +152,15 @@ public actor SQLiteStore: Store {
         }
     }
 
-    func insertUsage(_ u: UsageRecord) throws {
+    func insertUsage(_ u: UsageRecord, inboxID: Int64?) throws {
         try db.query(
             """
             INSERT INTO usage (session_id, profile, model, prompt_tokens, completion_tokens, cached_tokens,
-                               prompt_ms, generation_ms, total_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+                               prompt_ms, generation_ms, total_ms, created_at, inbox_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)
             """,
             [.text(u.sessionID), .text(u.profile), .text(u.usage.model), .int(Int64(u.usage.promptTokens)),
              .int(Int64(u.usage.completionTokens)), .int(Int64(u.usage.cachedTokens)), .real(u.usage.promptMilliseconds),
-             .real(u.usage.generationMilliseconds), .real(u.usage.totalMilliseconds), .real(u.at.timeIntervalSince1970)])
+             .real(u.usage.generationMilliseconds), .real(u.usage.totalMilliseconds), .real(u.at.timeIntervalSince1970),
+             inboxID.map { .int($0) } ?? .null])
     }
 }

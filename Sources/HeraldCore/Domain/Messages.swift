@@ -14,12 +14,16 @@ public struct InboundMessage: Sendable, Codable, Equatable {
     /// True in a one-to-one chat. Only there does the profile's memory about the person
     /// enter the prompt; in a group, others would read it.
     public var direct: Bool?
+    /// Set when this is a scheduled job's run, made by the scheduler, never by an adapter.
+    public var job: JobEvent?
 
     public init(
         conversation: ConversationRef, sender: Sender, eventID: String, text: String,
-        attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil
+        attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil,
+        job: JobEvent? = nil
     ) {
         self.direct = direct
+        self.job = job
         self.conversation = conversation
         self.sender = sender
         self.eventID = eventID
@@ -33,6 +37,9 @@ public struct InboundMessage: Sendable, Codable, Equatable {
 extension InboundMessage {
     /// The sender's stable id across Herald: platform and platform user id (never a name).
     public var senderKey: String { "\(conversation.platform.rawValue)/\(sender.id)" }
+
+    /// Where replies go: the job's target for a job run, else the conversation itself.
+    public var replyConversation: ConversationRef { job?.deliverTo ?? conversation }
 }
 
 /// An inbound message as stored in the inbox.

@@ -33,4 +33,25 @@ extension Gateway {
             sender: message.senderKey,
             history: try await store.history(sessionID: session.id, after: state.summaryThrough, limit: 400))
     }
+
+    /// The session a job run takes place in. A fresh-session job gets a new one unless the
+    /// current one is still empty (a retried run reuses it); the job's tool sets, skills and
+    /// model are set on it.
+    func jobSession(_ job: JobEvent, conversation: ConversationRef) async throws -> SessionRecord {
+        var session = try await store.activeSession(for: conversation, profile: job.profile)
+        let used = try await !store.history(sessionID: session.id, limit: 1).isEmpty
+        if session.profile != job.profile || (job.freshSession && used) {
+            session = try await store.startNewSession(for: conversation, profile: job.profile)
+        }
+        var settings = SessionSettings()
+        if let sets = job.toolsets { for set in ToolSet.known { settings.toolsets[set] = sets.contains(set) } }
+        if let skills = job.skills, let profile = profiles[job.profile] {
+            for name in profile.catalog.names { settings.skills[name] = skills.contains(name) }
+        }
+        settings.model = job.model
+        if settings != (try await store.sessionState(id: session.id)).settings {
+            try await store.updateSettings(settings, sessionID: session.id)
+        }
+        return session
+    }
 }

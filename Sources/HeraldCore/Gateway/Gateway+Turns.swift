@@ -34,7 +34,7 @@ extension Gateway {
                     log.warning("model unavailable; the message is kept and retried", ["inbox": "\(entry.id)", "error": e.description])
                     _ = try? await store.enqueue([
                         OutboundMessage(
-                            conversation: message.conversation,
+                            conversation: message.replyConversation,
                             text: "The model server is not reachable right now. Your message is kept and I will answer as soon as it is back.",
                             isNotice: true)
                     ])
@@ -55,7 +55,7 @@ extension Gateway {
     private func closeWithNotice(_ entry: InboxEntry, _ disposition: InboxDisposition, error: String?, notice: String?) async {
         do {
             if let notice {
-                try await store.enqueue([OutboundMessage(conversation: entry.message.conversation, text: notice, inboxID: entry.id, isNotice: true)])
+                try await store.enqueue([OutboundMessage(conversation: entry.message.replyConversation, text: notice, inboxID: entry.id, isNotice: true)])
                 deliveryBell.ring()
             }
             try await store.closeInbox(entry.id, as: disposition, error: error)
@@ -66,16 +66,14 @@ extension Gateway {
 
     private func turn(_ entry: InboxEntry, adapter: any ChatAdapter) async throws {
         let message = entry.message
-        switch try await access.check(message, adapter: adapter) {
-        case .allowed:
-            break
-        case .denied(let reply):
+        // A job run was made by the scheduler from a job someone was allowed to create.
+        if message.job == nil, case .denied(let reply) = try await access.check(message, adapter: adapter) {
             log.info("message from an unknown sender held back", ["adapter": adapter.id.description, "sender": message.sender.id])
             await closeWithNotice(entry, .denied, error: nil, notice: reply)
             return
         }
 
-        if let command = ChatCommand.parse(message.text) {
+        if message.job == nil, let command = ChatCommand.parse(message.text) {
             let reply = try await run(command, for: message)
             try await store.completeTurn(
                 TurnCommit(
@@ -84,11 +82,16 @@ extension Gateway {
             return
         }
 
-        let session = try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
+        let session =
+            if let job = message.job {
+                try await jobSession(job, conversation: message.conversation)
+            } else {
+                try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
+            }
         let context = try await turnContext(session: session, message: message, freeze: true)
 
         let typing: Task<Void, Never>? =
-            adapter.capabilities.typingIndicator
+            adapter.capabilities.typingIndicator && message.job == nil
             ? Task { [clock] in
                 while !Task.isCancelled {
                     await adapter.typing(in: message.conversation)
@@ -97,7 +100,7 @@ extension Gateway {
             } : nil
         defer { typing?.cancel() }
 
-        let streaming = adapter.capabilities.streaming
+        let streaming = adapter.capabilities.streaming && message.job == nil
         let outcome = try await agent.respond(
             context, userText: message.text,
             onDelta: { delta in
@@ -110,9 +113,12 @@ extension Gateway {
             let why = outcome.failed.map { "\($0.model) \($0.error)" }.joined(separator: ", ")
             reply += "\n\n_(answered by \(outcome.answeredBy); \(why))_"
         }
-        var replies = [OutboundMessage(conversation: message.conversation, text: reply, replyTo: message.eventID, inboxID: entry.id)]
+        var replies = [
+            OutboundMessage(
+                conversation: message.replyConversation, text: reply, replyTo: message.job == nil ? message.eventID : nil, inboxID: entry.id)
+        ]
         if let notice = outcome.notice {
-            replies.insert(OutboundMessage(conversation: message.conversation, text: notice, inboxID: entry.id, isNotice: true), at: 0)
+            replies.insert(OutboundMessage(conversation: message.replyConversation, text: notice, inboxID: entry.id, isNotice: true), at: 0)
         }
         try await store.completeTurn(
             TurnCommit(

@@ -14,6 +14,10 @@ public struct GatewaySettings: Sendable {
     public var stopWhenAdaptersFinish = false
     /// Prices by model backend name, for `/usage`.
     public var prices: [String: ModelConfig.Price] = [:]
+    /// A job run missed while Herald was down runs at start-up if it is at most this late.
+    public var jobGrace: TimeInterval = 3600
+    /// Run scheduled jobs in this process.
+    public var runJobs = true
 
     public init() {}
 }
@@ -44,6 +48,8 @@ public final class Gateway: Sendable {
     let deliveryBell = Doorbell()
     let lanes = LaneTable()
     let turns = TurnRegistry()
+    /// Claims due job runs into the inbox.
+    public let scheduler: Scheduler
     /// Set when a stop is requested; `stopMode` says how.
     let stopping = Latch()
     let lanesDone = Latch()
@@ -51,8 +57,11 @@ public final class Gateway: Sendable {
 
     public init(
         store: any Store, adapters: [any ChatAdapter], agent: Agent, profiles: [String: Profile], router: Router,
-        access: AccessControl, settings: GatewaySettings = GatewaySettings(), clock: any Clock<Duration> = ContinuousClock()
+        access: AccessControl, settings: GatewaySettings = GatewaySettings(), clock: any Clock<Duration> = ContinuousClock(),
+        wallClock: any WallClock = SystemWallClock()
     ) {
+        scheduler = Scheduler(
+            store: store, adapters: Set(adapters.map(\.id)), clock: wallClock, grace: settings.jobGrace, inboxBell: inboxBell)
         self.store = store
         self.adapters = Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.agent = agent
@@ -86,6 +95,17 @@ public final class Gateway: Sendable {
             group.addTask { await self.runAdapters() }
             group.addTask { await self.runLanes() }
             group.addTask { await self.runDelivery() }
+            if settings.runJobs {
+                group.addTask {
+                    // The scheduler has no end of its own: it stops when the gateway stops.
+                    await withTaskGroup(of: Void.self) { g in
+                        g.addTask { try? await self.scheduler.run() }
+                        g.addTask { await self.stopping.wait() }
+                        await g.next()
+                        g.cancelAll()
+                    }
+                }
+            }
             try await group.waitForAll()
         }
         log.info("stopped")

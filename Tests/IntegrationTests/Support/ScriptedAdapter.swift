@@ -15,6 +15,8 @@ final class ScriptedAdapter: ChatAdapter {
     private let state = Mutex<(delivered: [OutboxEntry], waiters: WaiterList<[OutboxEntry]>)>(([], WaiterList()))
     /// Deliveries to fail before succeeding, with the error to throw.
     let failures = Mutex<[DeliveryError]>([])
+    /// Set once a queued failure has been thrown at a delivery.
+    let refused = Latch()
 
     init(account: String = "test", allowed: Set<String> = []) {
         id = AdapterID(platform: Platform("scripted"), account: account)
@@ -42,7 +44,10 @@ final class ScriptedAdapter: ChatAdapter {
     }
 
     func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
-        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            refused.set()
+            throw failure
+        }
         let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.delivered.append(entry)
             return s.waiters.ready(s.delivered)
@@ -90,9 +95,10 @@ struct GatewayHarness {
     /// default), bindings, and the real tools.
     init(
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
-        settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16
+        settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
+        store: (any Store)? = nil
     ) throws {
-        let store = try SQLiteStoreFactory.make(dir.file("herald.sqlite"))
+        let store = try store ?? SQLiteStoreFactory.make(dir.file("herald.sqlite"))
         self.store = store
         let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
             (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30)) as any ModelBackend)
@@ -102,7 +108,7 @@ struct GatewayHarness {
             store: store, adapters: adapters, agent: Agent(backends: named, tools: tools),
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
             router: Router(bindings: bindings, defaultProfile: profiles[0].name), access: AccessControl(store: store, config: AccessConfig()),
-            settings: settings)
+            settings: settings, wallClock: wallClock)
         let gateway = self.gateway
         task = Task { try await gateway.run() }
     }
