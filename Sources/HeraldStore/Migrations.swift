@@ -167,6 +167,11 @@ enum Migrations {
             claimed_at REAL NOT NULL,
             UNIQUE (job_id, scheduled_for)
         );
+        CREATE TABLE job_drafts (
+            conversation TEXT PRIMARY KEY,
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
         ALTER TABLE usage ADD COLUMN inbox_id INTEGER;
         CREATE INDEX usage_by_inbox ON usage (inbox_id) WHERE inbox_id IS NOT NULL;
         CREATE INDEX outbox_by_inbox ON outbox (inbox_id) WHERE inbox_id IS NOT NULL;

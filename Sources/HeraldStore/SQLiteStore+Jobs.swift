@@ -128,4 +128,23 @@ extension SQLiteStore {
                 platformMessageID: r[13].string, deliveryError: r[14].string)
         }
     }
+
+    public func setJobDraft(_ job: Job?, for conversation: ConversationRef) throws {
+        guard let job else {
+            try db.query("DELETE FROM job_drafts WHERE conversation = ?", [.text(conversation.key)])
+            return
+        }
+        let payload = String(decoding: try encoder.encode(job), as: UTF8.self)
+        try db.query(
+            """
+            INSERT INTO job_drafts (conversation, payload, created_at) VALUES (?, ?, ?)
+            ON CONFLICT (conversation) DO UPDATE SET payload = excluded.payload, created_at = excluded.created_at
+            """, [.text(conversation.key), .text(payload), .real(Date().timeIntervalSince1970)])
+    }
+
+    public func jobDraft(for conversation: ConversationRef) throws -> Job? {
+        guard let payload = try db.query("SELECT payload FROM job_drafts WHERE conversation = ?", [.text(conversation.key)]).first?.first?.string
+        else { return nil }
+        return try? decoder.decode(Job.self, from: Data(payload.utf8))
+    }
 }

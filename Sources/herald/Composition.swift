@@ -83,8 +83,12 @@ struct Composition {
     func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings()) throws -> Gateway {
         var settings = settings
         settings.prices = config.models.mapValues(\.price)
+        settings.timeZone = config.timeZone
+        settings.jobGrace = config.jobGrace
         let profiles = try loadProfiles()
-        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
+        let tools: [any AgentTool] = [
+            MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: config.timeZone),
+        ]
         return Gateway(
             store: store, adapters: adapters, agent: Agent(backends: try backends(), tools: tools), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
@@ -102,5 +106,10 @@ struct Composition {
             }
         }
         return profiles
+    }
+
+    /// Puts the config's `[[jobs]]` into the store (an edited job keeps its history and pause).
+    func syncJobs() async throws {
+        for job in config.jobs { try await store.saveJob(job, replace: true) }
     }
 }

@@ -18,6 +18,8 @@ enum Help {
           skills list|enable NAME|disable NAME [--profile P]
                                   see and switch a profile's skills
           usage [--days N]        tokens and cost by day, profile and model
+          cron list|add|pause|resume|delete|history
+                                  scheduled jobs and what each run delivered
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -107,5 +109,18 @@ enum Help {
 
         Prompt, cached and completion tokens and cost, by day, profile and model (default: 30 days).
         Prices come from each model's `price` table; local models cost nothing.
+        """
+
+    static let cron = """
+        Usage: herald cron list [--config PATH]
+               herald cron add NAME --schedule "0 9 * * 1-5" --prompt TEXT --to PLATFORM/ACCOUNT/CHAT[/THREAD]
+                               [--profile P] [--time-zone ZONE]
+               herald cron pause NAME | resume NAME | delete NAME
+               herald cron history NAME [--limit N]
+
+        Schedules: five-field cron (names, ranges, steps, lists; day-of-month OR day-of-week when
+        both are set), "every 20m" (s, m, h, d), or "at 2026-12-01 09:00", in the job's time zone.
+        A local time skipped by a daylight-saving change runs when the clocks jump; a repeated one
+        runs once. History shows each run's result and whether it was really delivered.
         """
 }

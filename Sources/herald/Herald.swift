@@ -25,6 +25,7 @@ struct Herald {
             case "memory": code = try await MemoryCommand.run(args)
             case "skills": code = try await SkillsCommand.run(args)
             case "usage": code = try await UsageCommand.run(args)
+            case "cron": code = try await CronCommand.run(args)
             case "help", "--help", "-h":
                 print(args.first.flatMap(help(for:)) ?? Help.main)
                 code = Exit.ok
@@ -50,7 +51,7 @@ struct Herald {
 
     static func help(for command: String) -> String? {
         ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair,
-         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage][command]
+         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron][command]
     }
 
     static func fail(_ message: String) {
@@ -69,6 +70,7 @@ struct Herald {
             fail("no adapters to run: add an [adapters.KIND] table to \(c.config.file) (use `herald chat` for the terminal)")
             return Exit.config
         }
+        try await c.syncJobs()
         try await Lifecycle.run(try c.gateway(adapters: adapters), managed: c.managedServers())
         return Exit.ok
     }
@@ -90,6 +92,7 @@ struct Herald {
             let current = try await c.store.activeSession(for: console.conversation, profile: profile)
             if current.profile != profile { _ = try await c.store.startNewSession(for: console.conversation, profile: profile) }
         }
+        try await c.syncJobs()
         var settings = GatewaySettings()
         settings.stopWhenAdaptersFinish = true
         try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings), managed: c.managedServers())

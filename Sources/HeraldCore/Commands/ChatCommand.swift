@@ -17,6 +17,8 @@ public struct ChatCommand: Sendable, Equatable {
         ("toolset", "switch a tool set for this session: /toolset on|off NAME"),
         ("profile", "show or change this conversation's profile: /profile NAME"),
         ("model", "show or change this session's model: /model NAME"),
+        ("cron", "scheduled jobs here: /cron list|add|pause|resume|run|delete|history|confirm|cancel"),
+        ("brief", "describe a daily brief in your words; I draft the job for you to confirm"),
         ("help", "list the commands"),
     ]
 

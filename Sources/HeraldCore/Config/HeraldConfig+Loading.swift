@@ -105,6 +105,43 @@ extension HeraldConfig {
             try r.finish()
         }
 
+        let timeZone = try root.string("time_zone") ?? TimeZone.current.identifier
+        guard TimeZone(identifier: timeZone) != nil else { throw root.error("time_zone", "unknown time zone '\(timeZone)' (use an IANA name like Europe/Paris)") }
+        var jobGrace: TimeInterval = 3600
+        if var r = try root.table("scheduler") {
+            jobGrace = TimeInterval(try r.int("grace_minutes", range: 0...10_080) ?? 60) * 60
+            try r.finish()
+        }
+        var jobs: [Job] = []
+        for var r in try root.tableArray("jobs") {
+            let name = try r.requiredString("name")
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw r.error("name", "a job name is letters, digits, '-' or '_'")
+            }
+            let schedule = try r.requiredString("schedule")
+            do { _ = try Schedule(schedule) } catch { throw r.error("schedule", "job '\(name)': \(error.message)") }
+            let zone = try r.string("time_zone") ?? timeZone
+            guard TimeZone(identifier: zone) != nil else { throw r.error("time_zone", "unknown time zone '\(zone)'") }
+            let profile = try r.string("profile") ?? defaultProfile
+            guard profiles[profile] != nil else { throw r.error("profile", "job '\(name)' names an unknown profile '\(profile)'") }
+            guard var t = try r.table("target") else { throw r.error(nil, "job '\(name)' needs a target = { platform = ..., chat = ... }") }
+            let target = ConversationRef(
+                platform: Platform(try t.requiredString("platform")), account: try t.string("account") ?? "main",
+                chat: try t.requiredString("chat"), thread: try t.string("thread"))
+            try t.finish()
+            let model = try r.string("model")
+            if let model, models[model] == nil { throw r.error("model", "job '\(name)' names an unknown model '\(model)'") }
+            let toolsets = try r.strings("toolsets")
+            for set in toolsets ?? [] where !ToolSet.known.contains(set) { throw r.error("toolsets", "unknown tool set '\(set)'") }
+            jobs.append(
+                Job(
+                    name: name, schedule: schedule, timeZone: zone, profile: profile, prompt: try r.requiredString("prompt"), target: target,
+                    toolsets: toolsets, skills: try r.strings("skills"), model: model, freshSession: try r.bool("fresh_session") ?? true,
+                    enabled: try r.bool("enabled") ?? true))
+            try r.finish()
+        }
+        guard Set(jobs.map(\.name)).count == jobs.count else { throw root.error("jobs", "two [[jobs]] have the same name") }
+
         var access = AccessConfig()
         if var r = try root.table("access") {
             access.pairingValidity = TimeInterval(try r.int("pairing_valid_minutes", range: 1...10_080) ?? 60) * 60
@@ -126,9 +163,13 @@ extension HeraldConfig {
             }
         }
         try root.finish()
-        return HeraldConfig(
+        var config = HeraldConfig(
             file: file, stateDirectory: state, profilesDirectory: profilesDir, skillsDirectory: skillsDir, defaultProfile: defaultProfile,
             durableWrites: durable, logLevel: logLevel, models: models, profiles: profiles, bindings: bindings,
             access: access, adapters: adapters)
+        config.timeZone = timeZone
+        config.jobs = jobs
+        config.jobGrace = jobGrace
+        return config
     }
 }

@@ -134,6 +134,13 @@ public struct HeraldConfig: Sendable {
     public var profiles: [String: ProfileConfig]
     public var bindings: [Binding]
     public var access: AccessConfig
+    /// The zone for jobs made in chats, and the default of `[[jobs]]`.
+    public var timeZone: String = TimeZone.current.identifier
+    /// Jobs declared in the config; synced into the store at start (their paused state and
+    /// history are kept).
+    public var jobs: [Job] = []
+    /// A missed job run is caught up at start if it is at most this late.
+    public var jobGrace: TimeInterval = 3600
     /// Each `[adapters.KIND]` table (or `[[adapters.KIND]]` list), left for the adapter to read.
     public var adapters: [(kind: String, reader: ConfigReader)]
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A scheduled job: a prompt run by a profile on a schedule, its result delivered to a chat.
-public struct Job: Sendable, Equatable {
+public struct Job: Sendable, Equatable, Codable {
     public var id: Int64
     public var name: String
     /// `Schedule` text: cron, `every 20m`, or `at YYYY-MM-DD HH:MM`.

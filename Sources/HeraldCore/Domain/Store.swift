@@ -209,6 +209,10 @@ public protocol Store: Sendable {
     func lastJobRun(_ job: Job) async throws -> Date?
     /// Runs, newest first, with their outcome and delivery state.
     func jobRuns(_ name: String, limit: Int) async throws -> [JobRun]
+    /// A job proposed in a conversation and waiting for the person to confirm it (one per
+    /// conversation; nil clears it). A draft is not a job: it never runs.
+    func setJobDraft(_ job: Job?, for conversation: ConversationRef) async throws
+    func jobDraft(for conversation: ConversationRef) async throws -> Job?
 
     // MARK: Usage
     func usage(sessionID: String) async throws -> [UsageRecord]

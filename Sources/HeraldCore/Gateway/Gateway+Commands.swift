@@ -34,6 +34,10 @@ extension Gateway {
             return try await switchProfile(command, session: session)
         case "model":
             return try await switchModel(command, session: session, message: message)
+        case "cron":
+            return try await cron(command, message: message, session: session)
+        case "brief":
+            return try await brief(command, message: message, session: session)
         default:
             return "Commands:\n" + ChatCommand.known.map { "/\($0.name) — \($0.help)" }.joined(separator: "\n")
         }

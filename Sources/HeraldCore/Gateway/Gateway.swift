@@ -18,6 +18,8 @@ public struct GatewaySettings: Sendable {
     public var jobGrace: TimeInterval = 3600
     /// Run scheduled jobs in this process.
     public var runJobs = true
+    /// The zone of jobs made in a chat (`/cron add`, `/brief`): an IANA identifier.
+    public var timeZone = TimeZone.current.identifier
 
     public init() {}
 }

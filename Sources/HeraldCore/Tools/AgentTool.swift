@@ -4,8 +4,8 @@ import Foundation
 /// for a session. A disabled set's tools are absent from the request, not merely refused.
 public enum ToolSet {
     /// Sets that exist in this build. The rest of the design's sets (web, artifacts,
-    /// scheduling, delegation) join this list when their tools land.
-    public static let known = ["memory", "sessions"]
+    /// delegation) join this list when their tools land.
+    public static let known = ["memory", "sessions", "scheduling"]
     /// `skill_view` is offered whenever a skill is enabled; it is not switched on its own.
     public static let skills = "skills"
 }

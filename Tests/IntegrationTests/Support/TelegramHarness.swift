@@ -9,7 +9,10 @@ struct TelegramHarness {
     let dir = TempDir()
     let config: String
 
-    init(allowed: [Int64] = [111], groups: String = "mention", script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo) throws {
+    init(
+        allowed: [Int64] = [111], groups: String = "mention", extra: String = "",
+        script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
+    ) throws {
         telegram = try FakeTelegramServer(token: Self.token)
         model = try StubOpenAIServer(script: script)
         config = TestConfig.write(
@@ -22,6 +25,8 @@ struct TelegramHarness {
                 allowed_users = [\(allowed.map(String.init).joined(separator: ", "))]
                 groups = "\(groups)"
                 poll_timeout_seconds = 5
+
+                \(extra)
                 """)
     }
 
