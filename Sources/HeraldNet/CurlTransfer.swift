@@ -17,6 +17,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     let easy: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let body: AsyncThrowingStream<Data, any Error>.Continuation
     private let state = Mutex(State())
     // Driver thread only.
@@ -38,6 +39,15 @@ final class CurlTransfer: @unchecked Sendable {
         // Keep-alive probes notice a dead peer under a long poll that never times out.
         ccurl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
         if !request.replayable { ccurl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
+        // Only the web: never file://, gopher:// or the rest libcurl knows, even on a redirect.
+        ccurl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        ccurl_setopt_str(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        if !request.resolve.isEmpty {
+            var pins: UnsafeMutablePointer<curl_slist>? = nil
+            for r in request.resolve { pins = curl_slist_append(pins, r) }
+            resolveList = pins
+            ccurl_setopt_slist(easy, CURLOPT_RESOLVE, pins)
+        }
         switch request.method {
         case "GET": break
         case "HEAD": ccurl_setopt_long(easy, CURLOPT_NOBODY, 1)
@@ -151,6 +161,8 @@ final class CurlTransfer: @unchecked Sendable {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         headerList = nil
+        curl_slist_free_all(resolveList)
+        resolveList = nil
         Unmanaged.passUnretained(self).release()
     }
 }

@@ -19,6 +19,9 @@ public struct HTTPRequest: Sendable {
     /// without an answer, and the server may already have acted on it; such a request gets a
     /// fresh connection instead, so a drop is reported (outcome unknown), never repeated.
     public var replayable = true
+    /// Pins host names to addresses (`host:port:address`, CURLOPT_RESOLVE), so a name checked
+    /// against a policy cannot resolve to something else when libcurl connects.
+    public var resolve: [String] = []
 
     public init(
         method: String = "GET", url: String, headers: [(name: String, value: String)] = [],

@@ -88,6 +88,7 @@ struct Composition {
         let profiles = try loadProfiles()
         let tools: [any AgentTool] = [
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: config.timeZone),
+            WebFetchTool(config: config.web), WebSearchTool(config: config.web),
         ]
         return Gateway(
             store: store, adapters: adapters, agent: Agent(backends: try backends(), tools: tools), profiles: profiles,

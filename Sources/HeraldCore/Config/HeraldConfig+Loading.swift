@@ -112,6 +112,19 @@ extension HeraldConfig {
             jobGrace = TimeInterval(try r.int("grace_minutes", range: 0...10_080) ?? 60) * 60
             try r.finish()
         }
+        var web = WebConfig()
+        if var r = try root.table("web") {
+            web.searchURL = try r.string("search_url")
+            if let u = web.searchURL, !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+                throw r.error("search_url", "'web.search_url' must start with http:// or https://")
+            }
+            web.allowPrivate = try r.bool("allow_private") ?? false
+            web.maxBytes = try r.int("max_bytes", range: 1024...(256 << 20)) ?? web.maxBytes
+            web.timeoutSeconds = try r.int("timeout_seconds", range: 1...600) ?? web.timeoutSeconds
+            web.maxRedirects = try r.int("max_redirects", range: 0...20) ?? web.maxRedirects
+            web.maxChars = try r.int("max_chars", range: 100...1_000_000) ?? web.maxChars
+            try r.finish()
+        }
         var jobs: [Job] = []
         for var r in try root.tableArray("jobs") {
             let name = try r.requiredString("name")
@@ -170,6 +183,7 @@ extension HeraldConfig {
         config.timeZone = timeZone
         config.jobs = jobs
         config.jobGrace = jobGrace
+        config.web = web
         return config
     }
 }

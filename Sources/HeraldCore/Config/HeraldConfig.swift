@@ -139,6 +139,8 @@ public struct HeraldConfig: Sendable {
     /// Jobs declared in the config; synced into the store at start (their paused state and
     /// history are kept).
     public var jobs: [Job] = []
+    /// Reach and limits of `web_fetch` and `web_search`.
+    public var web = WebConfig()
     /// A missed job run is caught up at start if it is at most this late.
     public var jobGrace: TimeInterval = 3600
     /// Each `[adapters.KIND]` table (or `[[adapters.KIND]]` list), left for the adapter to read.

@@ -3,9 +3,9 @@ import Foundation
 /// The named groups tools come in. A profile enables sets; `/toolset on|off NAME` toggles one
 /// for a session. A disabled set's tools are absent from the request, not merely refused.
 public enum ToolSet {
-    /// Sets that exist in this build. The rest of the design's sets (web, artifacts,
-    /// delegation) join this list when their tools land.
-    public static let known = ["memory", "sessions", "scheduling"]
+    /// Sets that exist in this build. The rest of the design's sets (artifacts, delegation)
+    /// join this list when their tools land.
+    public static let known = ["memory", "sessions", "scheduling", "web"]
     /// `skill_view` is offered whenever a skill is enabled; it is not switched on its own.
     public static let skills = "skills"
 }

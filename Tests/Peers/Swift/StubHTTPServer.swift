@@ -27,6 +27,8 @@ public final class StubHTTPServer: @unchecked Sendable {
         case stream(status: Int, chunks: [Data], delay: Duration)
         /// Raw bytes written as they are, then the connection closes.
         case raw(Data)
+        /// A redirect (302) to `location`.
+        case redirect(String)
     }
 
     public typealias Handler = @Sendable (Request) -> Response
@@ -152,6 +154,9 @@ public final class StubHTTPServer: @unchecked Sendable {
             case .raw(let data):
                 _ = write(fd, data)
                 return
+            case .redirect(let location):
+                let h = "HTTP/1.1 302 Found\r\nLocation: \(location)\r\nContent-Length: 0\r\n\r\n"
+                if !write(fd, Data(h.utf8)) { return }
             }
         }
     }
