@@ -34,6 +34,29 @@ import Testing
         #expect(try await h.store.jobDraft(for: adapter.conversation("other")) != nil, "the unconfirmed one stays a draft")
     }
 
+    @Test func theModelCanOnlyProposeAJobThePersonConfirms() async throws {
+        let model = try StubOpenAIServer { messages in
+            if let last = messages.last, last.role == "tool" { return .text("I drafted it. " + last.content) }
+            if messages.last?.content == "send me the news every morning" {
+                return .toolCall(name: "schedule_job", arguments: #"{"name":"news","schedule":"0 8 * * *","prompt":"The news."}"#)
+            }
+            return StubOpenAIServer.echo(messages)
+        }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"], toolsets: ["scheduling"]), soul: "You are a test.")
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile])
+        try await adapter.receive("send me the news every morning", chat: "c")
+        try await adapter.waitFor("the proposal") { $0.count == 1 }
+        #expect(try await h.store.jobs().isEmpty, "the tool only drafts")
+        #expect(adapter.texts(in: "c")[0].contains("NOT scheduled"))
+        try await adapter.receive("/cron confirm", chat: "c")
+        try await adapter.waitFor("the confirmation") { $0.count == 2 }
+        await h.shutdown()
+        #expect(try await h.store.jobs().map(\.name) == ["news"])
+        #expect(model.toolRequests[0].contains("schedule_job"))
+    }
+
     @Test func cronCommandsManageTheJobsOfThisChatAndExplainBadSchedules() async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }

@@ -103,7 +103,9 @@ struct GatewayHarness {
         let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
             (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30)) as any ModelBackend)
         })
-        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
+        let tools: [any AgentTool] = [
+            MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: "UTC"),
+        ]
         gateway = Gateway(
             store: store, adapters: adapters, agent: Agent(backends: named, tools: tools),
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
