@@ -18,8 +18,9 @@ let package = Package(
         .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
         .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
         .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
+        .target(name: "HeraldIRC", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/IRC"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
@@ -32,9 +33,10 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldNet", "HeraldPeers"]),
         .testTarget(name: "ConsoleTests", dependencies: ["HeraldConsole", "HeraldCore"]),
         .testTarget(name: "TelegramTests", dependencies: ["HeraldTelegram", "HeraldCore", "HeraldPeers"]),
+        .testTarget(name: "IRCTests", dependencies: ["HeraldIRC", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "herald"]),
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "herald"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@ extension SQLiteStore {
         id, name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at
         """
 
+    @discardableResult
     public func saveJob(_ job: Job, replace: Bool) throws -> Job {
         let list = { (v: [String]?) -> SQLValue in v.map { .text($0.joined(separator: ",")) } ?? .null }
         let values: [SQLValue] = [

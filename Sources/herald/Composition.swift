@@ -2,6 +2,7 @@ import Foundation
 import HeraldConsole
 import HeraldCore
 import HeraldStore
+import HeraldIRC
 import HeraldTelegram
 
 /// The composition root: reads the config and wires the store, the model backends, the
@@ -61,8 +62,11 @@ struct Composition {
                 try r.finish()
             case "telegram":
                 out.append(try TelegramAdapter(config: TelegramConfig(reader, stateDirectory: config.stateDirectory)))
+            case "irc":
+                let irc = try IRCConfig(reader)
+                out.append(IRCAdapter(config: irc, password: try irc.saslPassword?.resolve()))
             default:
-                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram)")
+                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram, irc)")
             }
         }
         return out

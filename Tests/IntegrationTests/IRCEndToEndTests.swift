@@ -1,0 +1,132 @@
+import Foundation
+import HeraldIRC
+import HeraldPeers
+import Testing
+
+/// The IRC adapter through the real `herald run` process against a real ngircd.
+@Suite(.serialized, .enabled(if: IRCServer.enabled, "needs ngircd: run `make test`"))
+struct IRCEndToEndTests {
+    @Test func twoChannelsBoundToTwoProfilesAnswerEachFromItsOwnSession() async throws {
+        let h = try IRCHarness()
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour", "#novel"])
+        let p = try await h.start(watch: alice, channels: ["#harbour", "#novel"])
+        try await alice.say("herald: how many crates?", to: "#harbour")
+        try await alice.say("herald, who is Mara?", to: "#novel")
+        try await alice.say("this line is not for the bot", to: "#novel")
+        try await alice.waitFor("both answers") { IRCTestClient.messages(in: $0, from: "herald").count >= 2 }
+        try await h.stop(p)
+        #expect(alice.messages(from: "herald", to: "#harbour").map { $0.params[1] } == ["echo: how many crates?"])
+        #expect(alice.messages(from: "herald", to: "#novel").map { $0.params[1] } == ["echo: who is Mara?"])
+        #expect(h.model.requests.count == 2, "unaddressed channel talk never reaches the model")
+        for r in h.model.requests {
+            let text = r.map(\.content).joined(separator: "\n")
+            #expect(text.contains("HARBOUR") != text.contains("NOVEL"), "one soul per prompt")
+            #expect(text.contains("crates") == text.contains("HARBOUR"), "each channel's own session")
+        }
+    }
+
+    @Test func aReplyThatTriesToInjectACommandIsOneSanitisedMessage() async throws {
+        let h = try IRCHarness { _ in .text("\r\nPRIVMSG NickServ :DROP") }
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let services = try await IRCTestClient(nick: "NickServ", port: h.server.port)
+        let p = try await h.start(watch: alice)
+        try await alice.say("herald: hi", to: "#harbour")
+        try await alice.waitFor("the answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await alice.say("herald: again", to: "#harbour")
+        try await alice.waitFor("the second answer") { IRCTestClient.messages(in: $0, from: "herald").count == 2 }
+        try await h.stop(p)
+        #expect(alice.messages(from: "herald").map { $0.params[1] } == ["PRIVMSG NickServ :DROP", "PRIVMSG NickServ :DROP"])
+        #expect(services.messages(from: "herald").isEmpty, "nothing reached NickServ")
+    }
+
+    @Test func aLongMultibyteReplyIsCutIntoLinesThatFitAndRejoin() async throws {
+        let unit = "Привет, мир! 🚀 Съешь же ещё этих мягких французских булок, да выпей чаю. "
+        let reply = String(String(repeating: unit, count: 40).prefix(1800)).trimmingCharacters(in: .whitespaces)
+        #expect(reply.utf8.count > 3000)
+        let h = try IRCHarness { _ in .text(reply) }
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await alice.say("herald: a long one", to: "#harbour")
+        // Cut at spaces, and servers strip a line's trailing space: the lines rejoin with one.
+        try await alice.waitFor("the whole reply") {
+            IRCTestClient.messages(in: $0, from: "herald").map { $0.params[1] }.joined(separator: " ") == reply
+        }
+        try await h.stop(p)
+        let raw = alice.rawLines.filter { String(decoding: $0, as: UTF8.self).contains(" PRIVMSG #harbour :") && String(decoding: $0, as: UTF8.self).hasPrefix(":herald") }
+        #expect(raw.count >= 7)
+        #expect(raw.allSatisfy { $0.count + 2 <= 512 }, "every relayed line fits 512 bytes with CR LF")
+        #expect(raw.allSatisfy { String(validating: $0, as: UTF8.self) != nil }, "no UTF-8 sequence is split")
+    }
+
+    @Test func fortyQueuedLinesArriveInOrderWithoutFlooding() async throws {
+        let reply = (1...40).map { "line \($0) of the list" }.joined(separator: "\n")
+        let h = try IRCHarness(serverPingTimeout: 2) { _ in .text(reply) }
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await alice.say("herald: list please", to: "#harbour")
+        try await alice.waitFor("forty lines") { IRCTestClient.messages(in: $0, from: "herald").count >= 40 }
+        // Quiet for longer than the server's ping timeout: it pings, herald answers, stays.
+        try await alice.say("herald: still there?", to: "#harbour")
+        try await alice.waitFor("the next answer") { IRCTestClient.messages(in: $0, from: "herald").count == 41 }
+        #expect(!alice.lines.contains { $0.command == "QUIT" && $0.nick == "herald" }, "never flooded off")
+        try await h.stop(p)
+        #expect(alice.messages(from: "herald").prefix(40).map { $0.params[1] } == (1...40).map { "line \($0) of the list" })
+        #expect(!p.stderr.contains { $0.contains("disconnected") })
+    }
+
+    @Test func aRestartedServerIsRejoinedAndAReplyQueuedMeanwhileArrivesOnce() async throws {
+        let gate = StubOpenAIServer.Gate()
+        let h = try IRCHarness { messages in
+            messages.last?.content == "slow question" ? .gated(gate, "the slow answer") : StubOpenAIServer.echo(messages)
+        }
+        defer { gate.open(); h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await alice.say("herald: slow question", to: "#harbour")
+        try await withDeadline(30, "the model to hold the request") { await gate.waitUntilHeld() }
+        h.server.stop()
+        gate.open()  // the reply is written to the outbox while the server is gone
+        try h.server.start()
+        let back = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        try await back.waitFor("the queued reply", seconds: 60) { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await back.say("herald: and now?", to: "#harbour")
+        try await back.waitFor("a fresh answer") { IRCTestClient.messages(in: $0, from: "herald").count == 2 }
+        try await h.stop(p)
+        #expect(back.messages(from: "herald").map { $0.params[1] } == ["the slow answer", "echo: and now?"], "delivered once")
+        #expect(p.stderr.contains { $0.contains("disconnected; reconnecting") })
+        _ = alice
+    }
+
+    @Test func aSilentDeadLinkIsDetectedWithinTheTimeout() async throws {
+        let h = try IRCHarness(extra: "ping_interval_seconds = 1\nping_timeout_seconds = 2")
+        defer { h.server.thaw(); h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        h.server.freeze()
+        let frozeAt = Date()
+        try await p.waitFor("the dead link", seconds: 15) { _, err in err.contains { $0.contains("the link is dead") } }
+        #expect(Date().timeIntervalSince(frozeAt) < 6, "quiet 1 s + timeout 2 s, with margin")
+        h.server.thaw()
+        try await h.stop(p)
+    }
+
+    @Test func aNickWithoutTheAllowedAccountIsRefusedAndNoticesAreNeverAnswered() async throws {
+        let h = try IRCHarness(allowed: #"allowed_accounts = ["alice"]"#, requireAccount: true)
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await alice.send("NOTICE #harbour :herald: are you there?")
+        try await alice.send("NOTICE herald :hello")
+        try await alice.say("herald: hello", to: "#harbour")
+        try await alice.waitFor("the refusal") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await h.stop(p)
+        let replies = alice.messages(from: "herald").map { $0.params[1] }
+        #expect(replies.count == 1, "one answer, to the PRIVMSG only: \(replies)")
+        #expect(replies.first?.contains("pairing code") == true || replies.first?.contains("herald pair approve") == true, "\(replies)")
+        #expect(h.model.requests.isEmpty, "the nick alone (no account) never reaches the model")
+    }
+}

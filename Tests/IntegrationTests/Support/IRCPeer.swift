@@ -1,0 +1,171 @@
+import Foundation
+import HeraldCore
+import HeraldIRC
+import HeraldNet
+import HeraldPeers
+import Synchronization
+import Testing
+
+/// A real ngircd on a free loopback port, one per test, so a test can stop, restart or freeze it.
+final class IRCServer: Sendable {
+    let dir = TempDir()
+    let port: Int
+    private let process = Mutex<ChildProcess?>(nil)
+
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/ngircd") }
+    static let enabled = available || Peers.required
+
+    init(pingTimeout: Int = 120) throws {
+        try #require(Self.available, "ngircd is not installed: run `make test` (it installs the ngircd package)")
+        port = Self.freePort()
+        let config = """
+            [Global]
+            Name = irc.test.local
+            Info = Herald test server
+            Listen = 127.0.0.1
+            Ports = \(port)
+            [Limits]
+            PingTimeout = \(pingTimeout)
+            MaxPenaltyTime = 0
+            [Options]
+            PAM = no
+            Ident = no
+            DNS = no
+            """
+        try config.write(toFile: dir.file("ngircd.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    deinit { stop() }
+
+    /// Starts the server and returns once it accepts connections.
+    func start() throws {
+        let p = try ChildProcess(["/bin/sh", "-c", "exec /usr/sbin/ngircd -n -f \(dir.file("ngircd.conf")) >>\(dir.file("ngircd.log")) 2>&1"])
+        process.withLock { $0 = p }
+        let deadline = Date().addingTimeInterval(15)
+        while !Self.accepts(port) {
+            guard Date() < deadline, p.isRunning else {
+                throw IRCTestError("ngircd did not start: \((try? String(contentsOfFile: dir.file("ngircd.log"), encoding: .utf8)) ?? "")")
+            }
+            usleep(20_000)
+        }
+    }
+
+    func stop() {
+        guard let p = process.withLock({ $0 }) else { return }
+        p.signal(SIGCONT)
+        p.signal(SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        p.signal(SIGKILL)
+        process.withLock { $0 = nil }
+    }
+
+    /// Freezes the server: the TCP link stays up but nothing answers.
+    func freeze() { process.withLock { $0 }?.signal(SIGSTOP) }
+    func thaw() { process.withLock { $0 }?.signal(SIGCONT) }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
+
+struct IRCTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A second, raw IRC client that a test drives: it registers, joins, talks, and records every
+/// line it receives, with waiting on lines instead of sleeping.
+final class IRCTestClient: Sendable {
+    let nick: String
+    let connection: LineConnection
+    private let state = Mutex<(lines: [IRCMessage], raw: [Data], waiters: WaiterList<[IRCMessage]>)>(([], [], WaiterList()))
+    private let reader: Mutex<Task<Void, Never>?>
+
+    init(nick: String, port: Int, join channels: [String] = []) async throws {
+        self.nick = nick
+        connection = try await LineConnection(LineConnection.Options(host: "127.0.0.1", port: port, tls: false))
+        reader = Mutex(nil)
+        let task = Task { [self] in await self.readLoop() }
+        reader.withLock { $0 = task }
+        try await send("NICK \(nick)")
+        try await send("USER \(nick) 0 * :\(nick)")
+        try await waitFor("the welcome for \(nick)") { $0.contains { $0.command == "001" } }
+        for c in channels {
+            try await send("JOIN \(c)")
+            try await waitFor("joining \(c)") { $0.contains { $0.command == "366" && $0.params.count > 1 && $0.params[1] == c } }
+        }
+    }
+
+    deinit { reader.withLock { $0?.cancel() } }
+
+    private func readLoop() async {
+        do {
+            for try await raw in connection.lines {
+                guard let m = IRCMessage.parse(raw) else { continue }
+                if m.command == "PING" { try? await send("PONG :\(m.params.last ?? "")") }
+                let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                    s.lines.append(m)
+                    s.raw.append(raw)
+                    return s.waiters.ready(s.lines)
+                }
+                ready.forEach { $0.resume() }
+            }
+        } catch {}
+    }
+
+    func send(_ line: String) async throws { try await connection.send(Data((line + "\r\n").utf8)) }
+    func say(_ text: String, to target: String) async throws { try await send("PRIVMSG \(target) :\(text)") }
+
+    var lines: [IRCMessage] { state.withLock { $0.lines } }
+    var rawLines: [Data] { state.withLock { $0.raw } }
+
+    /// PRIVMSGs from `nick` (to `target`, if given), as received.
+    func messages(from nick: String, to target: String? = nil) -> [IRCMessage] { Self.messages(in: lines, from: nick, to: target) }
+
+    /// The same over a list of lines (for `waitFor` predicates, which run under the lock).
+    static func messages(in lines: [IRCMessage], from nick: String, to target: String? = nil) -> [IRCMessage] {
+        lines.filter { $0.command == "PRIVMSG" && $0.nick == nick && (target == nil || $0.params.first == target) }
+    }
+
+    func waitFor(_ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable ([IRCMessage]) -> Bool) async throws {
+        try await withDeadline(seconds, "\(what); last lines: \(lines.suffix(4).map(\.line))") { [self] in
+            await cancellableWait(
+                register: { id, c in
+                    self.state.withLock { s in
+                        if predicate(s.lines) { return false }
+                        s.waiters.add(id, predicate, c)
+                        return true
+                    }
+                },
+                cancel: { [self] id in self.state.withLock { $0.waiters.remove(id) } })
+        }
+    }
+
+    func quit() {
+        connection.shutdown()
+        reader.withLock { $0?.cancel() }
+    }
+}

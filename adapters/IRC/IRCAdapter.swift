@@ -1,0 +1,189 @@
+import Foundation
+import HeraldCore
+import HeraldNet
+import Synchronization
+
+/// IRC over a line stream: registers (IRCv3 CAP, SASL PLAIN), joins the configured channels,
+/// turns addressed channel lines and private queries into inbound messages, and delivers
+/// replies through a token-bucket send queue. Reconnects with backoff and jitter; while it is
+/// away, replies wait in the outbox.
+public final class IRCAdapter: ChatAdapter {
+    public let id: AdapterID
+    public let capabilities = AdapterCapabilities(maxMessageLength: 1 << 16, lengthUnit: .utf8Bytes, dialect: .irc)
+    public let allowedSenders: Set<String>
+    let config: IRCConfig
+    let password: String?
+    let log: Logger
+
+    /// The live connection, once registered and joined.
+    let link = Mutex<Link?>(nil)
+    /// Lines of a reply already sent, by outbox id, so a retry after a drop resumes there.
+    let progress = Mutex<[Int64: Int]>([:])
+    let bucket: Mutex<TokenBucket>
+    let clock = ContinuousClock()
+    let started = ContinuousClock.now
+
+    /// A registered connection: where to send, who we are on it.
+    final class Link: Sendable {
+        let connection: LineConnection
+        let nick: String
+        /// Our `nick!user@host` as the server shows it, for the line budget.
+        let hostmask = Mutex<String?>(nil)
+        init(connection: LineConnection, nick: String) {
+            self.connection = connection
+            self.nick = nick
+        }
+    }
+
+    public init(config: IRCConfig, password: String?) {
+        self.config = config
+        self.password = password
+        id = AdapterID(platform: .irc, account: config.account)
+        log = Logger("irc.\(config.account)")
+        bucket = Mutex(TokenBucket(rate: config.sendRate, burst: config.sendBurst))
+        // Sender ids: the services account, or "nick:NAME" where accounts are not required.
+        allowedSenders = config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:\($0)" }))
+    }
+
+    public func run(intake: Intake) async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await session(intake: intake)
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch let e as IRCError where e.fatal {
+                throw e
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                let delay = config.backoff.delay(after: failures)
+                log.warning("disconnected; reconnecting", ["error": "\(error)", "in": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// One connection, from connect to its end.
+    private func session(intake: Intake) async throws {
+        var options = LineConnection.Options(host: config.host, port: config.port, tls: config.tls)
+        options.caFile = config.caFile
+        let connection = try await LineConnection(options)
+        defer {
+            connection.shutdown()
+            link.withLock { $0 = nil }
+        }
+        var registration = Registration(config: config, password: password)
+        for line in registration.start() { try await connection.send(Data((line + "\r\n").utf8)) }
+        let lastHeard = LastHeard()
+        // The watchdog runs beside the read loop; when it finds the link dead it shuts the
+        // connection, which ends `lines`.
+        let watchdog = Task { try await self.watchdog(connection, lastHeard: lastHeard) }
+        defer { watchdog.cancel() }
+        for try await raw in connection.lines {
+            lastHeard.touch()
+            guard let message = IRCMessage.parse(raw) else { continue }
+            try await handle(message, connection: connection, registration: &registration, intake: intake)
+        }
+        throw IRCError("the server closed the connection")
+    }
+
+    /// Sends our own PING when the link is quiet; declares it dead when nothing comes back.
+    private func watchdog(_ connection: LineConnection, lastHeard: LastHeard) async throws {
+        var pinged: ContinuousClock.Instant?
+        while true {
+            try await Task.sleep(for: .milliseconds(250))
+            let quiet = ContinuousClock.now - lastHeard.at
+            if let p = pinged {
+                if lastHeard.at > p {
+                    pinged = nil
+                } else if ContinuousClock.now - p > config.pingTimeout {
+                    log.warning("the link is dead: no answer to our PING", ["timeout": "\(config.pingTimeout)"])
+                    connection.shutdown()
+                    throw IRCError("no answer to PING within \(config.pingTimeout)")
+                }
+            } else if quiet > config.pingInterval {
+                pinged = .now
+                try await connection.send(Data("PING :herald\r\n".utf8))
+            }
+        }
+    }
+
+    private func handle(_ m: IRCMessage, connection: LineConnection, registration: inout Registration, intake: Intake) async throws {
+        switch m.command {
+        case "PING":
+            // At once, ahead of the send queue: a late PONG gets us disconnected.
+            try await connection.send(Data((IRCMessage(command: "PONG", params: m.params).line + "\r\n").utf8))
+        case "ERROR":
+            throw IRCError("server error: \(m.params.last ?? "")")
+        case "PRIVMSG":
+            if let inbound = inbound(m) { try await intake.commit([inbound]) }
+        case "NOTICE":
+            break  // never answered (RFC 1459 4.4.2)
+        case "JOIN" where m.nick == link.withLock({ $0?.nick }):
+            if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
+            log.info("joined", ["channel": m.params.first ?? "?"])
+        default:
+            let outcome = try registration.handle(m)
+            for line in outcome.send { try await connection.send(Data((line + "\r\n").utf8)) }
+            if let nick = outcome.registeredAs {
+                link.withLock { $0 = Link(connection: connection, nick: nick) }
+                log.info("registered", ["nick": nick, "account": registration.account ?? "-"])
+                if !config.channels.isEmpty {
+                    try await connection.send(Data("JOIN \(config.channels.joined(separator: ","))\r\n".utf8))
+                }
+            }
+        }
+    }
+
+    /// A PRIVMSG as an inbound message, or nil when it is not for us.
+    func inbound(_ m: IRCMessage) -> InboundMessage? {
+        guard m.params.count >= 2, let nick = m.nick, let me = link.withLock({ $0?.nick }) else { return nil }
+        if nick.caseInsensitiveCompare(me) == .orderedSame { return nil }  // our own echo
+        var text = m.params[1]
+        if text.hasPrefix("\u{01}") {
+            // CTCP: only ACTION is a message; VERSION, PING, DCC and the rest are ignored.
+            guard text.hasPrefix("\u{01}ACTION ") else { return nil }
+            text = "* \(nick) " + text.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\u{01}"))
+        }
+        let target = m.params[0]
+        let inChannel = target.hasPrefix("#") || target.hasPrefix("&")
+        if inChannel && config.requireAddress {
+            guard let rest = Self.addressed(text, to: me) else { return nil }
+            text = rest
+        }
+        let account = m.tags["account"].flatMap { $0 == "*" ? nil : $0 }
+        let senderID = account ?? "nick:\(nick)"
+        return InboundMessage(
+            conversation: ConversationRef(platform: .irc, account: config.account, chat: inChannel ? target : nick),
+            sender: Sender(id: senderID, displayName: nick), eventID: m.tags["msgid"] ?? UUID().uuidString,
+            text: IRCText.clean(text), direct: !inChannel)
+    }
+
+    /// "nick: text" or "nick, text" → "text".
+    static func addressed(_ text: String, to nick: String) -> String? {
+        guard text.count > nick.count, text.prefix(nick.count).caseInsensitiveCompare(nick) == .orderedSame else { return nil }
+        let rest = text.dropFirst(nick.count)
+        guard let mark = rest.first, mark == ":" || mark == "," else { return nil }
+        return rest.dropFirst().trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// When the link last said anything.
+final class LastHeard: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var at: ContinuousClock.Instant { instant.withLock { $0 } }
+    func touch() { instant.withLock { $0 = .now } }
+}
+
+/// An IRC failure. `fatal` ones (SASL refused with `sasl_required`) are not retried by the
+/// adapter itself; the gateway's supervisor restarts it with its own backoff.
+struct IRCError: Error, CustomStringConvertible {
+    var description: String
+    var fatal = false
+    init(_ description: String, fatal: Bool = false) {
+        self.description = description
+        self.fatal = fatal
+    }
+}
