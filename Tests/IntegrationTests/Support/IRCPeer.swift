@@ -169,3 +169,101 @@ final class IRCTestClient: Sendable {
         reader.withLock { $0?.cancel() }
     }
 }
+
+/// InspIRCd with Atheme services linked to it: real SASL PLAIN and account tags.
+final class SASLNetwork: Sendable {
+    let dir = TempDir()
+    let port: Int
+    let linkPort: Int
+    private let processes = Mutex<[ChildProcess]>([])
+
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/inspircd") && FileManager.default.isExecutableFile(atPath: "/usr/bin/atheme-services")
+    }
+    static let enabled = available || Peers.required
+
+    init() throws {
+        try #require(Self.available, "inspircd and atheme-services are not installed: run `make test`")
+        port = IRCServer.freePort()
+        linkPort = IRCServer.freePort()
+        try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
+        try """
+            <server name="irc.test.local" description="Herald test" network="HeraldTest">
+            <admin name="Admin" nick="admin" email="admin@test.local">
+            <bind address="127.0.0.1" port="\(port)" type="clients">
+            <bind address="127.0.0.1" port="\(linkPort)" type="servers">
+            <power diepass="die" restartpass="restart">
+            <connect allow="*" timeout="60" threshold="1000" commandrate="100000" fakelag="off" localmax="100" globalmax="100" maxchans="20" limit="1000" pingfreq="120" sendq="262144" recvq="8192" hardsendq="1048576" softsendq="8192">
+            <module name="cap">
+            <module name="ircv3">
+            <module name="ircv3_accounttag">
+            <module name="sasl">
+            <module name="services_account">
+            <module name="spanningtree">
+            <link name="services.test.local" ipaddr="127.0.0.1" port="\(linkPort)" allowmask="127.0.0.0/8" sendpass="linkpass" recvpass="linkpass">
+            <uline server="services.test.local" silent="yes">
+            <sasl target="services.test.local" requiressl="no">
+            <dns server="127.0.0.1" timeout="1">
+            <performance nouserdns="yes">
+            <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="\(dir.file("inspircd.log"))">
+            <pid file="\(dir.file("inspircd.pid"))">
+            """.write(toFile: dir.file("inspircd.conf"), atomically: true, encoding: .utf8)
+        var atheme = try String(contentsOfFile: "/usr/share/doc/atheme-services/examples/atheme.conf.example", encoding: .utf8)
+        atheme = "loadmodule \"modules/protocol/inspircd\";\n" + atheme
+        atheme = atheme.replacingOccurrences(of: "name = \"services.int\";", with: "name = \"services.test.local\";")
+        if let start = atheme.range(of: "uplink \"irc6.example.net\" {"), let end = atheme.range(of: "\n};\n", range: start.upperBound..<atheme.endIndex) {
+            atheme.removeSubrange(start.lowerBound..<end.upperBound)
+        }
+        atheme = atheme.replacingOccurrences(of: "uplink \"irc.example.net\" {", with: "uplink \"irc.test.local\" {")
+            .replacingOccurrences(of: "send_password = \"mypassword\";", with: "send_password = \"linkpass\";")
+            .replacingOccurrences(of: "receive_password = \"theirpassword\";", with: "receive_password = \"linkpass\";")
+        if let r = atheme.range(of: "\tport = 6667;\n};") { atheme.replaceSubrange(r, with: "\tport = \(linkPort);\n};") }
+        try atheme.write(toFile: dir.file("atheme.conf"), atomically: true, encoding: .utf8)
+
+        // InspIRCd dumps core on SIGTERM with TLS loaded; no core files either way.
+        try add(["/bin/sh", "-c", "ulimit -H -c 0; exec /usr/sbin/inspircd --config=\(dir.file("inspircd.conf")) --nofork --runasroot >\(dir.file("inspircd.out")) 2>&1"])
+        try waitUntil("inspircd to listen") { IRCServer.accepts(self.port) }
+        try add(["/bin/sh", "-c", "exec /usr/bin/atheme-services -n -c \(dir.file("atheme.conf")) -l \(dir.file("atheme.log")) -p \(dir.file("atheme.pid")) -D \(dir.file("data")) >\(dir.file("atheme.out")) 2>&1"])
+        try waitUntil("atheme to link and sync") {
+            ((try? String(contentsOfFile: self.dir.file("atheme.log"), encoding: .utf8)) ?? "").contains("finished synching with uplink")
+        }
+    }
+
+    deinit { stop() }
+
+    private func add(_ argv: [String]) throws {
+        let p = try ChildProcess(argv)
+        processes.withLock { $0.append(p) }
+    }
+
+    private func waitUntil(_ what: String, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            guard Date() < deadline else { throw IRCTestError("timed out waiting for \(what): \((try? String(contentsOfFile: dir.file("atheme.out"), encoding: .utf8)) ?? "")") }
+            usleep(20_000)
+        }
+    }
+
+    func stop() {
+        let all = processes.withLock { p -> [ChildProcess] in
+            defer { p = [] }
+            return p
+        }
+        for p in all.reversed() {
+            p.signal(SIGTERM)
+            let deadline = Date().addingTimeInterval(5)
+            while p.isRunning && Date() < deadline { usleep(10_000) }
+            p.signal(SIGKILL)
+        }
+    }
+
+    /// Registers a services account (nick = account) and leaves the connection identified.
+    func register(_ account: String, password: String) async throws -> IRCTestClient {
+        let c = try await IRCTestClient(nick: account, port: port)
+        try await c.say("REGISTER \(password) \(account)@test.local", to: "NickServ")
+        try await c.waitFor("NickServ to register \(account)") { lines in
+            lines.contains { $0.command == "NOTICE" && $0.nick == "NickServ" && ($0.params.last ?? "").contains("registered") }
+        }
+        return c
+    }
+}
