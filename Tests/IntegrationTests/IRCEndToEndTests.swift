@@ -129,4 +129,40 @@ struct IRCEndToEndTests {
         #expect(replies.first?.contains("pairing code") == true || replies.first?.contains("herald pair approve") == true, "\(replies)")
         #expect(h.model.requests.isEmpty, "the nick alone (no account) never reaches the model")
     }
+
+    @Test func tlsIsVerifiedAgainstTheConfiguredCertificateAndRefusedWithoutIt() async throws {
+        let server = try IRCServer(tls: true)
+        let model = try StubOpenAIServer()
+        defer { model.stop(); server.stop() }
+        let alice = try await IRCTestClient(nick: "alice", port: server.port, join: ["#harbour"])
+        func run(caFile: String?) throws -> (HeraldProcess, TempDir) {
+            let dir = TempDir()
+            try """
+                state_dir = "\(dir.file("state"))"
+                [models.local]
+                url = "\(model.baseURL)"
+                [profiles.default]
+                model = "local"
+                [adapters.irc]
+                host = "127.0.0.1"
+                port = \(server.tlsPort!)
+                tls = true
+                \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
+                nick = "herald"
+                channels = ["#harbour"]
+                require_account = false
+                """.write(toFile: dir.file("herald.toml"), atomically: true, encoding: .utf8)
+            return (try HeraldProcess(["run", "--config", dir.file("herald.toml")]), dir)
+        }
+        let (untrusted, d1) = try run(caFile: nil)
+        try await untrusted.waitFor("the certificate to be refused") { _, err in err.contains { $0.contains("disconnected; reconnecting") } }
+        kill(untrusted.process.processIdentifier, SIGTERM)
+        _ = try await untrusted.waitForExit()
+        #expect(!alice.lines.contains { $0.command == "JOIN" && $0.nick == "herald" }, "an unverified server is never joined")
+        let (trusted, d2) = try run(caFile: server.certificate)
+        try await alice.waitFor("herald to join over TLS") { $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
+        kill(trusted.process.processIdentifier, SIGTERM)
+        _ = try await trusted.waitForExit()
+        _ = (d1, d2)
+    }
 }

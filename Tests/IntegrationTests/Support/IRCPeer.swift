@@ -10,14 +10,27 @@ import Testing
 final class IRCServer: Sendable {
     let dir = TempDir()
     let port: Int
+    /// The TLS port (a self-signed certificate for 127.0.0.1 at `certificate`), when asked for.
+    let tlsPort: Int?
+    var certificate: String { dir.file("cert.pem") }
     private let process = Mutex<ChildProcess?>(nil)
 
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/ngircd") }
     static let enabled = available || Peers.required
 
-    init(pingTimeout: Int = 120) throws {
+    init(pingTimeout: Int = 120, tls: Bool = false) throws {
         try #require(Self.available, "ngircd is not installed: run `make test` (it installs the ngircd package)")
         port = Self.freePort()
+        tlsPort = tls ? Self.freePort() : nil
+        var ssl = ""
+        if let tlsPort {
+            let openssl = try ChildProcess([
+                "/bin/sh", "-c",
+                "openssl req -x509 -newkey rsa:2048 -nodes -keyout \(dir.file("key.pem")) -out \(dir.file("cert.pem")) -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 && chmod 644 \(dir.file("key.pem"))",
+            ])
+            while openssl.isRunning { usleep(10_000) }
+            ssl = "[SSL]\nCertFile = \(dir.file("cert.pem"))\nKeyFile = \(dir.file("key.pem"))\nPorts = \(tlsPort)\n"
+        }
         let config = """
             [Global]
             Name = irc.test.local
@@ -31,6 +44,7 @@ final class IRCServer: Sendable {
             PAM = no
             Ident = no
             DNS = no
+            \(ssl)
             """
         try config.write(toFile: dir.file("ngircd.conf"), atomically: true, encoding: .utf8)
         try start()
