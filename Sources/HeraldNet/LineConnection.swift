@@ -81,7 +81,6 @@ public final class LineConnection: Sendable {
     deinit {
         close(wake.read)
         close(wake.write)
-        curl_easy_cleanup(easy)
     }
 
     /// Writes `data` (the caller adds CR LF); returns once it is handed to the kernel.
@@ -164,6 +163,8 @@ public final class LineConnection: Sendable {
             for (_, c) in o.queue { c.resume(throwing: HTTPError(.transport, "the connection is closed")) }
             o.queue = []
         }
+        // Closes the socket now, not when the last reference goes: the peer must see us leave.
+        curl_easy_cleanup(easy)
         continuation.finish(throwing: failure)
     }
 

@@ -165,4 +165,20 @@ struct IRCEndToEndTests {
         _ = try await trusted.waitForExit()
         _ = (d1, d2)
     }
+
+    @Test func aTakenNickGetsAnAlternativeAndIsRegainedWhenFree() async throws {
+        let h = try IRCHarness(extra: "nick_regain_seconds = 1")
+        defer { h.shutdown() }
+        let squatter = try await IRCTestClient(nick: "herald", port: h.server.port)
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try HeraldProcess(["run", "--config", h.config])
+        defer { kill(p.process.processIdentifier, SIGTERM) }
+        try await alice.waitFor("herald_ to join") { $0.contains { $0.command == "JOIN" && $0.nick == "herald_" } }
+        squatter.quit()
+        try await alice.waitFor("the nick to be regained") { $0.contains { $0.command == "NICK" && $0.nick == "herald_" && $0.params.first == "herald" } }
+        try await alice.say("herald: back?", to: "#harbour")
+        try await alice.waitFor("an answer under the regained nick") { IRCTestClient.messages(in: $0, from: "herald").count == 1 }
+        kill(p.process.processIdentifier, SIGTERM)
+        _ = try await p.waitForExit()
+    }
 }

@@ -26,12 +26,14 @@ public final class IRCAdapter: ChatAdapter {
     /// A registered connection: where to send, who we are on it.
     final class Link: Sendable {
         let connection: LineConnection
-        let nick: String
+        private let current: Mutex<String>
+        var nick: String { current.withLock { $0 } }
+        func rename(_ nick: String) { current.withLock { $0 = nick } }
         /// Our `nick!user@host` as the server shows it, for the line budget.
         let hostmask = Mutex<String?>(nil)
         init(connection: LineConnection, nick: String) {
             self.connection = connection
-            self.nick = nick
+            current = Mutex(nick)
         }
     }
 
@@ -92,8 +94,14 @@ public final class IRCAdapter: ChatAdapter {
     /// Sends our own PING when the link is quiet; declares it dead when nothing comes back.
     private func watchdog(_ connection: LineConnection, lastHeard: LastHeard) async throws {
         var pinged: ContinuousClock.Instant?
+        var lastRegain = ContinuousClock.now
         while true {
             try await Task.sleep(for: .milliseconds(250))
+            // Registered under another nick: ask for ours back now and then.
+            if let link = link.withLock({ $0 }), link.nick != config.nick, ContinuousClock.now - lastRegain > config.nickRegain {
+                lastRegain = .now
+                try await connection.send(Data("NICK \(config.nick)\r\n".utf8))
+            }
             let quiet = ContinuousClock.now - lastHeard.at
             if let p = pinged {
                 if lastHeard.at > p {
@@ -121,6 +129,13 @@ public final class IRCAdapter: ChatAdapter {
             if let inbound = inbound(m) { try await intake.commit([inbound]) }
         case "NOTICE":
             break  // never answered (RFC 1459 4.4.2)
+        case "NICK" where m.nick == link.withLock({ $0?.nick }):
+            if let new = m.params.first {
+                link.withLock { $0?.rename(new) }
+                log.info("nick changed", ["nick": new])
+            }
+        case let code where ["432", "433", "437"].contains(code) && link.withLock({ $0 }) != nil:
+            break  // the nick we asked back is still taken: try again later
         case "JOIN" where m.nick == link.withLock({ $0?.nick }):
             if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
             log.info("joined", ["channel": m.params.first ?? "?"])

@@ -34,6 +34,8 @@ public struct IRCConfig: Sendable {
     public var pingInterval: Duration = .seconds(90)
     public var pingTimeout: Duration = .seconds(60)
     public var backoff = Backoff(base: .seconds(2), cap: .seconds(300))
+    /// When we had to take another nick, how often to try to get ours back.
+    public var nickRegain: Duration = .seconds(60)
 
     public init() {}
 
@@ -70,6 +72,7 @@ public struct IRCConfig: Sendable {
         sendBurst = try r.int("send_burst", range: 1...100) ?? sendBurst
         pingInterval = .seconds(try r.int("ping_interval_seconds", range: 1...3600) ?? 90)
         pingTimeout = .seconds(try r.int("ping_timeout_seconds", range: 1...3600) ?? 60)
+        nickRegain = .seconds(try r.int("nick_regain_seconds", range: 1...86_400) ?? 60)
         try r.finish()
     }
 }

@@ -99,7 +99,7 @@ struct Registration {
             nick = m.params.first ?? nick
             state = .registered
             out.registeredAs = nick
-        case "432", "433", "436", "437" where state != .registered:
+        case let code where ["432", "433", "436", "437"].contains(code) && state != .registered:
             // Nick taken or refused: try nick_, nick__, then nick plus a number.
             nickAttempt += 1
             nick = nickAttempt <= 2 ? config.nick + String(repeating: "_", count: nickAttempt) : "\(config.nick)\(Int.random(in: 100...999))"
