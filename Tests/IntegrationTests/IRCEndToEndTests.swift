@@ -14,15 +14,20 @@ struct IRCEndToEndTests {
         try await alice.say("herald: how many crates?", to: "#harbour")
         try await alice.say("herald, who is Mara?", to: "#novel")
         try await alice.say("this line is not for the bot", to: "#novel")
-        try await alice.waitFor("both answers") { IRCTestClient.messages(in: $0, from: "herald").count >= 2 }
+        try await alice.say("\u{01}VERSION\u{01}", to: "herald")
+        try await alice.say("a private word", to: "herald")
+        try await alice.waitFor("three answers") { IRCTestClient.messages(in: $0, from: "herald").count >= 3 }
         try await h.stop(p)
+        #expect(alice.messages(from: "herald", to: "alice").map { $0.params[1] } == ["echo: a private word"], "a query is its own session; CTCP VERSION is ignored")
         #expect(alice.messages(from: "herald", to: "#harbour").map { $0.params[1] } == ["echo: how many crates?"])
         #expect(alice.messages(from: "herald", to: "#novel").map { $0.params[1] } == ["echo: who is Mara?"])
-        #expect(h.model.requests.count == 2, "unaddressed channel talk never reaches the model")
+        #expect(h.model.requests.count == 3, "unaddressed channel talk and CTCP never reach the model")
         for r in h.model.requests {
             let text = r.map(\.content).joined(separator: "\n")
             #expect(text.contains("HARBOUR") != text.contains("NOVEL"), "one soul per prompt")
-            #expect(text.contains("crates") == text.contains("HARBOUR"), "each channel's own session")
+            #expect(!(text.contains("crates") && text.contains("Mara")), "each conversation's own session")
+            if text.contains("crates") { #expect(text.contains("HARBOUR")) }
+            if text.contains("Mara") { #expect(text.contains("NOVEL")) }
         }
     }
 
