@@ -173,6 +173,8 @@ enum Migrations {
             created_at REAL NOT NULL
         );
         ALTER TABLE usage ADD COLUMN inbox_id INTEGER;
+        ALTER TABLE sessions ADD COLUMN parent_session TEXT;
+        CREATE INDEX sessions_by_parent ON sessions (parent_session) WHERE parent_session IS NOT NULL;
         CREATE INDEX usage_by_inbox ON usage (inbox_id) WHERE inbox_id IS NOT NULL;
         CREATE INDEX outbox_by_inbox ON outbox (inbox_id) WHERE inbox_id IS NOT NULL;
         """,

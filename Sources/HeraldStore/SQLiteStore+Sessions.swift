@@ -45,7 +45,7 @@ extension SQLiteStore {
             SELECT s.id, s.conversation, s.profile, s.created_at, s.slot, s.active,
                    (SELECT count(*) FROM session_messages m WHERE m.session_id = s.id),
                    (SELECT max(created_at) FROM session_messages m WHERE m.session_id = s.id)
-            FROM sessions s ORDER BY s.created_at DESC LIMIT ?
+            FROM sessions s WHERE s.parent_session IS NULL ORDER BY s.created_at DESC LIMIT ?
             """, [.int(Int64(limit))]
         ).compactMap { r in
             guard let conversation = ConversationRef(key: r[1].string ?? "") else { return nil }
@@ -69,6 +69,43 @@ extension SQLiteStore {
                 role: SessionMessage.Role(rawValue: r[0].string ?? "") ?? .user, content: r[1].string ?? "",
                 tokens: Int(r[2].int ?? 0), toolCallID: r[3].string,
                 toolCalls: r[4].string.flatMap { try? decoder.decode([ToolCall].self, from: Data($0.utf8)) }, id: r[5].int)
+        }
+    }
+
+    public func createChildSession(parent: SessionRecord, profile: String) throws -> SessionRecord {
+        let id = UUID().uuidString.lowercased()
+        // Its own conversation key, never active: a child is not a chat anyone talks in.
+        let conversation = ConversationRef(
+            platform: parent.conversation.platform, account: parent.conversation.account, chat: "subagent", thread: id)
+        let record = SessionRecord(id: id, conversation: conversation, profile: profile, createdAt: Date())
+        try db.query(
+            "INSERT INTO sessions (id, conversation, profile, active, created_at, parent_session, frozen_memory) VALUES (?, ?, ?, 0, ?, ?, '')",
+            [.text(id), .text(conversation.key), .text(profile), .real(record.createdAt.timeIntervalSince1970), .text(parent.id)])
+        return record
+    }
+
+    public func append(_ messages: [SessionMessage], usage: [UsageRecord], to sessionID: String) throws {
+        let now = Date().timeIntervalSince1970
+        try db.transaction {
+            for m in messages {
+                let calls = try m.toolCalls.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                try db.query(
+                    """
+                    INSERT INTO session_messages (session_id, role, content, tokens, tool_call_id, tool_calls, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(sessionID), .text(m.role.rawValue), .text(m.content), .int(Int64(m.tokens)), m.toolCallID.sql, calls.sql, .real(now)])
+            }
+            for u in usage { try insertUsage(u, inboxID: nil) }
+        }
+    }
+
+    public func children(of sessionID: String) throws -> [SessionRecord] {
+        try db.query(
+            "SELECT id, conversation, profile, created_at FROM sessions WHERE parent_session = ? ORDER BY created_at, rowid", [.text(sessionID)]
+        ).compactMap { r in
+            guard let c = ConversationRef(key: r[1].string ?? "") else { return nil }
+            return SessionRecord(id: r[0].string ?? "", conversation: c, profile: r[2].string ?? "", createdAt: Date(timeIntervalSince1970: r[3].double ?? 0))
         }
     }
 

@@ -37,6 +37,25 @@ enum SessionsCommand {
             for u in usage {
                 print("  \(u.usage.model): prompt \(u.usage.promptTokens) (cached \(u.usage.cachedTokens)), completion \(u.usage.completionTokens), \(Int(u.usage.totalMilliseconds)) ms")
             }
+            // Sub-agents this session delegated to, as a tree, with their usage rolled up.
+            var total = usage.reduce(0) { $0 + $1.usage.promptTokens + $1.usage.completionTokens }
+            func tree(_ id: String, depth: Int) async throws {
+                for child in try await c.store.children(of: id) {
+                    let u = try await c.store.usage(sessionID: child.id)
+                    let tokens = u.reduce(0) { $0 + $1.usage.promptTokens + $1.usage.completionTokens }
+                    total += tokens
+                    let goal = try await c.store.history(sessionID: child.id, limit: 100).first?.content
+                        .components(separatedBy: "Goal: ").dropFirst().first?.split(separator: "\n").first.map(String.init) ?? ""
+                    let last = try await c.store.history(sessionID: child.id, limit: 1).last?.content ?? ""
+                    print("\(String(repeating: "  ", count: depth))└ sub-agent \(child.id.prefix(8)): \(goal) (\(u.count) calls, \(tokens) tokens) → \(last.prefix(80))")
+                    try await tree(child.id, depth: depth + 1)
+                }
+            }
+            if !(try await c.store.children(of: s.id)).isEmpty {
+                print("\nsub-agents:")
+                try await tree(s.id, depth: 1)
+                print("total with sub-agents: \(total) tokens")
+            }
             return Exit.ok
         default:
             throw Arguments.UsageError(description: "unknown sessions subcommand '\(args.positional[0])'")

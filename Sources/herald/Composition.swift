@@ -90,12 +90,19 @@ struct Composition {
         settings.timeZone = config.timeZone
         settings.jobGrace = config.jobGrace
         let profiles = try loadProfiles()
-        let tools: [any AgentTool] = [
+        let backends = try backends()
+        var tools: [any AgentTool] = [
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: config.timeZone),
             WebFetchTool(config: config.web), WebSearchTool(config: config.web),
         ]
+        var limits = DelegateTool.Limits(
+            maxConcurrent: config.delegation.maxConcurrent
+                ?? config.profiles[config.defaultProfile].flatMap { config.models[$0.models[0]]?.maxConcurrent } ?? 2)
+        limits.maxDepth = config.delegation.maxDepth
+        limits.timeout = .seconds(config.delegation.timeoutSeconds)
+        tools.append(DelegateTool(store: store, backends: backends, tools: tools, limits: limits))
         return Gateway(
-            store: store, adapters: adapters, agent: Agent(backends: try backends(), tools: tools), profiles: profiles,
+            store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
             access: AccessControl(store: store, config: config.access), settings: settings)
     }

@@ -14,11 +14,14 @@ public struct TurnContext: Sendable {
     public var sender: String
     /// Messages after the summary point, oldest first.
     public var history: [SessionMessage]
+    /// 0 for a person's session; a sub-agent is one deeper than its parent.
+    public var depth: Int
 
     public init(
         profile: Profile, session: SessionRecord, state: SessionState, skills: [Skill], toolsets: Set<String>,
-        sender: String, history: [SessionMessage]
+        sender: String, history: [SessionMessage], depth: Int = 0
     ) {
+        self.depth = depth
         self.profile = profile
         self.session = session
         self.state = state
@@ -34,7 +37,9 @@ public struct TurnContext: Sendable {
         return [first] + profile.config.models.filter { $0 != first }
     }
 
-    public var toolContext: ToolContext { ToolContext(session: session, profile: profile, sender: sender, skills: skills) }
+    public var toolContext: ToolContext {
+        ToolContext(session: session, profile: profile, sender: sender, skills: skills, toolsets: toolsets, depth: depth)
+    }
 }
 
 /// The system prompt, most stable part first so a change late in it keeps the cached prefix

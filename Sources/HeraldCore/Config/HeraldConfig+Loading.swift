@@ -125,6 +125,13 @@ extension HeraldConfig {
             web.maxChars = try r.int("max_chars", range: 100...1_000_000) ?? web.maxChars
             try r.finish()
         }
+        var delegation: (maxConcurrent: Int?, maxDepth: Int, timeoutSeconds: Int) = (nil, 1, 300)
+        if var r = try root.table("delegation") {
+            delegation.maxConcurrent = try r.int("max_concurrent", range: 1...64)
+            delegation.maxDepth = try r.int("max_depth", range: 1...3) ?? 1
+            delegation.timeoutSeconds = try r.int("timeout_seconds", range: 1...3600) ?? 300
+            try r.finish()
+        }
         var jobs: [Job] = []
         for var r in try root.tableArray("jobs") {
             let name = try r.requiredString("name")
@@ -184,6 +191,7 @@ extension HeraldConfig {
         config.jobs = jobs
         config.jobGrace = jobGrace
         config.web = web
+        config.delegation = delegation
         return config
     }
 }

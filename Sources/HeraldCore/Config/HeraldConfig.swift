@@ -139,6 +139,9 @@ public struct HeraldConfig: Sendable {
     /// Jobs declared in the config; synced into the store at start (their paused state and
     /// history are kept).
     public var jobs: [Job] = []
+    /// Sub-agents: children at once (nil: the default model's `max_concurrent`), nesting depth,
+    /// and each child's time budget in seconds.
+    public var delegation: (maxConcurrent: Int?, maxDepth: Int, timeoutSeconds: Int) = (nil, 1, 300)
     /// Reach and limits of `web_fetch` and `web_search`.
     public var web = WebConfig()
     /// A missed job run is caught up at start if it is at most this late.

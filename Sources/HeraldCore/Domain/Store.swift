@@ -143,6 +143,13 @@ public protocol Store: Sendable {
     /// A chat changed its id (a Telegram group became a supergroup): its sessions move along.
     func moveConversation(from old: ConversationRef, to new: ConversationRef) async throws
 
+    /// A sub-agent's session: ephemeral, not the active session of any conversation, linked to
+    /// the session whose turn delegated it.
+    func createChildSession(parent: SessionRecord, profile: String) async throws -> SessionRecord
+    /// Appends messages and usage to a session outside the inbox flow (a sub-agent's work).
+    func append(_ messages: [SessionMessage], usage: [UsageRecord], to sessionID: String) async throws
+    /// Sub-agent sessions of `sessionID`, oldest first.
+    func children(of sessionID: String) async throws -> [SessionRecord]
     /// Settings, frozen memory and summary of a session.
     func sessionState(id: String) async throws -> SessionState
     func updateSettings(_ settings: SessionSettings, sessionID: String) async throws

@@ -3,9 +3,8 @@ import Foundation
 /// The named groups tools come in. A profile enables sets; `/toolset on|off NAME` toggles one
 /// for a session. A disabled set's tools are absent from the request, not merely refused.
 public enum ToolSet {
-    /// Sets that exist in this build. The rest of the design's sets (artifacts, delegation)
-    /// join this list when their tools land.
-    public static let known = ["memory", "sessions", "scheduling", "web"]
+    /// Sets that exist in this build. The artifacts set joins this list when its tools land.
+    public static let known = ["memory", "sessions", "scheduling", "web", "delegation"]
     /// `skill_view` is offered whenever a skill is enabled; it is not switched on its own.
     public static let skills = "skills"
 }
@@ -18,12 +17,18 @@ public struct ToolContext: Sendable {
     public var sender: String
     /// The skills enabled in this session.
     public var skills: [Skill]
+    /// Tool sets enabled in this session (a sub-agent gets a subset of them).
+    public var toolsets: Set<String>
+    /// 0 for a person's session; a sub-agent is one deeper than its parent.
+    public var depth: Int
 
-    public init(session: SessionRecord, profile: Profile, sender: String, skills: [Skill]) {
+    public init(session: SessionRecord, profile: Profile, sender: String, skills: [Skill], toolsets: Set<String> = [], depth: Int = 0) {
         self.session = session
         self.profile = profile
         self.sender = sender
         self.skills = skills
+        self.toolsets = toolsets
+        self.depth = depth
     }
 }
 

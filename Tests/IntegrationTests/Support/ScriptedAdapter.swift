@@ -96,16 +96,17 @@ struct GatewayHarness {
     init(
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
         settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
-        store: (any Store)? = nil
+        store: (any Store)? = nil, delegates: Int = 2
     ) throws {
         let store = try store ?? SQLiteStoreFactory.make(dir.file("herald.sqlite"))
         self.store = store
         let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
             (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30)) as any ModelBackend)
         })
-        let tools: [any AgentTool] = [
+        var tools: [any AgentTool] = [
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: "UTC"),
         ]
+        tools.append(DelegateTool(store: store, backends: named, tools: tools, limits: DelegateTool.Limits(maxConcurrent: delegates)))
         gateway = Gateway(
             store: store, adapters: adapters, agent: Agent(backends: named, tools: tools),
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),

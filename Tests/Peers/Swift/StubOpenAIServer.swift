@@ -25,11 +25,13 @@ public final class StubOpenAIServer: Sendable {
     public final class Gate: Sendable {
         private let semaphore = DispatchSemaphore(value: 0)
         private let waiting = Mutex<(count: Int, waiters: WaiterList<Int>)>((0, WaiterList()))
+        private let arrived = Mutex<[Date]>([])
         public init() {}
         public func open() { semaphore.signal() }
         func pass() {
             let waiters = waiting.withLock { w -> [CheckedContinuation<Void, Never>] in
                 w.count += 1
+                arrived.withLock { $0.append(Date()) }
                 return w.waiters.ready(w.count)
             }
             waiters.forEach { $0.resume() }
@@ -37,6 +39,21 @@ public final class StubOpenAIServer: Sendable {
         }
         /// Requests that have reached the gate so far.
         public var held: Int { waiting.withLock { $0.count } }
+        /// When each request reached the gate.
+        public var arrivals: [Date] { arrived.withLock { $0 } }
+
+        /// Returns once `n` requests have reached the gate in all.
+        public func waitUntilHeld(_ n: Int) async {
+            await cancellableWait(
+                register: { id, c in
+                    waiting.withLock { w in
+                        if w.count >= n { return false }
+                        w.waiters.add(id, { $0 >= n }, c)
+                        return true
+                    }
+                },
+                cancel: { [self] id in self.waiting.withLock { $0.waiters.remove(id) } })
+        }
 
         /// Returns once a request is held at the gate.
         public func waitUntilHeld() async {
