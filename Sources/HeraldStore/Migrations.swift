@@ -178,5 +178,43 @@ enum Migrations {
         CREATE INDEX usage_by_inbox ON usage (inbox_id) WHERE inbox_id IS NOT NULL;
         CREATE INDEX outbox_by_inbox ON outbox (inbox_id) WHERE inbox_id IS NOT NULL;
         """,
+        // 4: the artifacts library
+        """
+        CREATE TABLE artifacts (
+            id INTEGER PRIMARY KEY,
+            owner TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            canonical_url TEXT,
+            title TEXT NOT NULL,
+            author TEXT,
+            published TEXT,
+            content_hash TEXT NOT NULL,
+            file_path TEXT,
+            mime_type TEXT,
+            text TEXT NOT NULL,
+            category TEXT,
+            tags TEXT NOT NULL DEFAULT '',
+            summary TEXT,
+            status TEXT NOT NULL CHECK (status IN ('filed','uncategorised')),
+            error TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX artifacts_by_url ON artifacts (owner, canonical_url) WHERE canonical_url IS NOT NULL;
+        CREATE UNIQUE INDEX artifacts_by_hash ON artifacts (owner, content_hash) WHERE canonical_url IS NULL;
+        CREATE INDEX artifacts_recent ON artifacts (owner, created_at);
+        CREATE VIRTUAL TABLE artifact_text USING fts5 (title, text, tags, summary, content='artifacts', content_rowid='id');
+        CREATE TRIGGER artifact_text_insert AFTER INSERT ON artifacts BEGIN
+            INSERT INTO artifact_text (rowid, title, text, tags, summary) VALUES (new.id, new.title, new.text, new.tags, coalesce(new.summary, ''));
+        END;
+        CREATE TRIGGER artifact_text_update AFTER UPDATE ON artifacts BEGIN
+            INSERT INTO artifact_text (artifact_text, rowid, title, text, tags, summary) VALUES ('delete', old.id, old.title, old.text, old.tags, coalesce(old.summary, ''));
+            INSERT INTO artifact_text (rowid, title, text, tags, summary) VALUES (new.id, new.title, new.text, new.tags, coalesce(new.summary, ''));
+        END;
+        CREATE TRIGGER artifact_text_delete AFTER DELETE ON artifacts BEGIN
+            INSERT INTO artifact_text (artifact_text, rowid, title, text, tags, summary) VALUES ('delete', old.id, old.title, old.text, old.tags, coalesce(old.summary, ''));
+        END;
+        """,
     ]
 }

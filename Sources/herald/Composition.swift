@@ -100,11 +100,18 @@ struct Composition {
                 ?? config.profiles[config.defaultProfile].flatMap { config.models[$0.models[0]]?.maxConcurrent } ?? 2)
         limits.maxDepth = config.delegation.maxDepth
         limits.timeout = .seconds(config.delegation.timeoutSeconds)
+        let librarian = Librarian(
+            store: store, web: config.web, directory: (config.stateDirectory as NSString).appendingPathComponent("artifacts"), backends: backends)
+        tools += [
+            ArtifactSaveTool(librarian: librarian), ArtifactSearchTool(store: store, shared: config.artifactsShared),
+            ArtifactGetTool(store: store, shared: config.artifactsShared),
+        ]
         tools.append(DelegateTool(store: store, backends: backends, tools: tools, limits: limits))
+        settings.artifactsShared = config.artifactsShared
         return Gateway(
             store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
-            access: AccessControl(store: store, config: config.access), settings: settings)
+            access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian)
     }
 
     /// The profiles with their skills. A broken skill is logged with its file:line and

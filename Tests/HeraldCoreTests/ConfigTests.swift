@@ -81,7 +81,7 @@ import Testing
         ("log_level = \"loud\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "log_level"),
         ("\n\n[models.local]\nurl = \"http://x/v1\n", 4, "unterminated string"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[bindings]]\nprofile = \"ghost\"\n", 4, "unknown profile 'ghost'"),
-        ("[models.local]\nurl = \"http://x/v1\"\n[profiles.default]\nmodel = \"local\"\ntoolsets = [\"artifacts\"]\n", 5, "unknown tool set 'artifacts'"),
+        ("[models.local]\nurl = \"http://x/v1\"\n[profiles.default]\nmodel = \"local\"\ntoolsets = [\"teleport\"]\n", 5, "unknown tool set 'teleport'"),
         ("[models.local]\nurl = \"http://x/v1\"\nprice = { prompt = 1, complete = 2 }\n", 3, "unknown key"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[jobs]]\nname = \"a\"\nschedule = \"61 * * * *\"\nprompt = \"p\"\n", 5, "job 'a': 61 is out of range"),
         ("time_zone = \"Mars/Olympus\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "unknown time zone"),

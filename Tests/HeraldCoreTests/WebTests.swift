@@ -1,5 +1,5 @@
 import Foundation
-import HeraldCore
+@testable import HeraldCore
 import Testing
 
 @Suite struct WebPolicyTests {
@@ -48,5 +48,42 @@ import Testing
         let r = HTMLText.extract(html)
         #expect(r.title == title)
         #expect(r.text == text)
+    }
+}
+
+@Suite struct LibrarianUnitTests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256MatchesTheStandardVectors(input: String, hex: String) {
+        #expect(SHA256.hex(Data(input.utf8)) == hex)
+    }
+
+    @Test func aMillionAsHashesRight() {
+        #expect(SHA256.hex(Data(repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test(arguments: [
+        (#"{"category":"news","tags":["a","B"],"summary":"s."}"#, "news", ["a", "b"]),
+        ("Sure!\n```json\n{\"category\": \"harbour\", \"tags\": [\"tiles\"], \"summary\": \"x\"}\n```", "harbour", ["tiles"]),
+    ])
+    func theModelsJSONIsReadAndChecked(answer: String, category: String, tags: [String]) throws {
+        let r = try Librarian.parse(answer)
+        #expect(r.category == category && r.tags == tags)
+    }
+
+    @Test(arguments: [
+        ("no json here", "not a JSON object"), (#"{"category":"","tags":["a"],"summary":"s"}"#, "no usable category"),
+        (#"{"category":"c","tags":[],"summary":"s"}"#, "no tags"), (#"{"category":"c","tags":["a"]}"#, "no summary"),
+    ])
+    func invalidAnswersAreRefusedWithAReason(answer: String, message: String) {
+        #expect { try Librarian.parse(answer) } throws: { ($0 as? ToolError)?.message.contains(message) == true }
+    }
+
+    @Test func urlsAreFoundAndNormalisedForDedupe() {
+        #expect(Librarian.urls(in: "see https://a.org/x, and (http://b.org/y).") == ["https://a.org/x", "http://b.org/y"])
+        #expect(Librarian.normalise("https://Example.ORG/a/?utm_source=n&id=3#top") == "https://example.org/a?id=3")
     }
 }

@@ -19,6 +19,9 @@ public struct ChatCommand: Sendable, Equatable {
         ("model", "show or change this session's model: /model NAME"),
         ("cron", "scheduled jobs here: /cron list|add|pause|resume|run|delete|history|confirm|cancel"),
         ("brief", "describe a daily brief in your words; I draft the job for you to confirm"),
+        ("find", "search the library: /find QUERY"),
+        ("recent", "the latest things filed in the library"),
+        ("refile", "read and categorise a library item again: /refile ID"),
         ("help", "list the commands"),
     ]
 

@@ -83,6 +83,7 @@ extension HeraldConfig {
             p.memoryChars = try r.int("memory_chars", range: 0...100_000) ?? p.memoryChars
             p.userMemoryChars = try r.int("user_memory_chars", range: 0...100_000) ?? p.userMemoryChars
             p.contextTokens = try r.int("context_tokens", range: 256...10_000_000)
+            p.filesArtifacts = try r.bool("files_artifacts") ?? false
             try r.finish()
             profiles[name] = p
         }
@@ -130,6 +131,13 @@ extension HeraldConfig {
             delegation.maxConcurrent = try r.int("max_concurrent", range: 1...64)
             delegation.maxDepth = try r.int("max_depth", range: 1...3) ?? 1
             delegation.timeoutSeconds = try r.int("timeout_seconds", range: 1...3600) ?? 300
+            try r.finish()
+        }
+        var artifactsShared = false
+        if var r = try root.table("artifacts") {
+            let v = try r.string("visibility", default: "owner")
+            guard ["owner", "shared"].contains(v) else { throw r.error("visibility", "'artifacts.visibility' must be \"owner\" or \"shared\"") }
+            artifactsShared = v == "shared"
             try r.finish()
         }
         var jobs: [Job] = []
@@ -192,6 +200,7 @@ extension HeraldConfig {
         config.jobGrace = jobGrace
         config.web = web
         config.delegation = delegation
+        config.artifactsShared = artifactsShared
         return config
     }
 }

@@ -77,6 +77,8 @@ public struct ProfileConfig: Sendable, Equatable {
     public var userMemoryChars: Int
     /// The context window to plan for, when the server does not say (or to use less of it).
     public var contextTokens: Int?
+    /// Everything sent to this profile with a link or a file is filed in the library (the librarian).
+    public var filesArtifacts = false
 
     public static let defaultToolsets = ["memory", "sessions"]
 
@@ -142,6 +144,8 @@ public struct HeraldConfig: Sendable {
     /// Sub-agents: children at once (nil: the default model's `max_concurrent`), nesting depth,
     /// and each child's time budget in seconds.
     public var delegation: (maxConcurrent: Int?, maxDepth: Int, timeoutSeconds: Int) = (nil, 1, 300)
+    /// One library for everyone who may talk to Herald (true), or each person's own (false).
+    public var artifactsShared = false
     /// Reach and limits of `web_fetch` and `web_search`.
     public var web = WebConfig()
     /// A missed job run is caught up at start if it is at most this late.

@@ -38,6 +38,8 @@ extension Gateway {
             return try await cron(command, message: message, session: session)
         case "brief":
             return try await brief(command, message: message, session: session)
+        case "find", "recent", "refile":
+            return try await library(command, message: message, session: session)
         default:
             return "Commands:\n" + ChatCommand.known.map { "/\($0.name) — \($0.help)" }.joined(separator: "\n")
         }

@@ -89,6 +89,12 @@ extension Gateway {
                 try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
             }
         let context = try await turnContext(session: session, message: message, freeze: true)
+        if context.profile.config.filesArtifacts, let librarian, message.job == nil,
+            !message.attachments.isEmpty || !Librarian.urls(in: message.text).isEmpty
+        {
+            try await fileArtifacts(entry, librarian: librarian, context: context)
+            return
+        }
 
         let typing: Task<Void, Never>? =
             adapter.capabilities.typingIndicator && message.job == nil

@@ -18,6 +18,8 @@ public struct GatewaySettings: Sendable {
     public var jobGrace: TimeInterval = 3600
     /// Run scheduled jobs in this process.
     public var runJobs = true
+    /// One artifacts library for all (true) or each person's own (false).
+    public var artifactsShared = false
     /// The zone of jobs made in a chat (`/cron add`, `/brief`): an IANA identifier.
     public var timeZone = TimeZone.current.identifier
 
@@ -52,6 +54,8 @@ public final class Gateway: Sendable {
     let turns = TurnRegistry()
     /// Claims due job runs into the inbox.
     public let scheduler: Scheduler
+    /// Files links and documents for profiles that keep the library.
+    let librarian: Librarian?
     /// Set when a stop is requested; `stopMode` says how.
     let stopping = Latch()
     let lanesDone = Latch()
@@ -60,8 +64,9 @@ public final class Gateway: Sendable {
     public init(
         store: any Store, adapters: [any ChatAdapter], agent: Agent, profiles: [String: Profile], router: Router,
         access: AccessControl, settings: GatewaySettings = GatewaySettings(), clock: any Clock<Duration> = ContinuousClock(),
-        wallClock: any WallClock = SystemWallClock()
+        wallClock: any WallClock = SystemWallClock(), librarian: Librarian? = nil
     ) {
+        self.librarian = librarian
         scheduler = Scheduler(
             store: store, adapters: Set(adapters.map(\.id)), clock: wallClock, grace: settings.jobGrace, inboxBell: inboxBell)
         self.store = store

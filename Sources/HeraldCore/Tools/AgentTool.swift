@@ -3,8 +3,8 @@ import Foundation
 /// The named groups tools come in. A profile enables sets; `/toolset on|off NAME` toggles one
 /// for a session. A disabled set's tools are absent from the request, not merely refused.
 public enum ToolSet {
-    /// Sets that exist in this build. The artifacts set joins this list when its tools land.
-    public static let known = ["memory", "sessions", "scheduling", "web", "delegation"]
+    /// Every tool set of this build.
+    public static let known = ["memory", "sessions", "scheduling", "web", "delegation", "artifacts"]
     /// `skill_view` is offered whenever a skill is enabled; it is not switched on its own.
     public static let skills = "skills"
 }
