@@ -20,6 +20,8 @@ enum Help {
           usage [--days N]        tokens and cost by day, profile and model
           cron list|add|pause|resume|delete|history
                                   scheduled jobs and what each run delivered
+          artifacts list|search Q|show ID|export [--format markdown|json]
+                                  the library the librarian keeps
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -122,5 +124,16 @@ enum Help {
         both are set), "every 20m" (s, m, h, d), or "at 2026-12-01 09:00", in the job's time zone.
         A local time skipped by a daylight-saving change runs when the clocks jump; a repeated one
         runs once. History shows each run's result and whether it was really delivered.
+        """
+
+    static let artifacts = """
+        Usage: herald artifacts list [--limit N] [--owner ID]
+               herald artifacts search WORDS... [--owner ID]
+               herald artifacts show ID
+               herald artifacts export [--format markdown|json] [--owner ID]
+
+        The library: links, documents, images and forwarded emails filed by the librarian
+        profile (files_artifacts = true) or with the artifact_save tool. In a chat: /find, /recent,
+        /refile ID.
         """
 }

@@ -99,5 +99,14 @@ import Testing
         let email = try #require(try await store.artifact(id: 3))
         #expect(email.author == "Bob <bob@example.org>" && email.text == "The crane for pier 4 is booked for Tuesday.")
         #expect(FileManager.default.fileExists(atPath: email.filePath ?? ""), "the file is kept, content-addressed")
+
+        let search = try HeraldProcess(["artifacts", "search", "crane", "--config", h.config])
+        #expect(try await search.waitForExit() == 0)
+        #expect(search.stdout.contains { $0.hasPrefix("#3 Crane booking") })
+        let export = try HeraldProcess(["artifacts", "export", "--format", "json", "--config", h.config])
+        #expect(try await export.waitForExit() == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(export.stdout.joined(separator: "\n").utf8)) as? [[String: Any]]
+        #expect(json?.count == 5)
+        #expect(json?.contains { $0["url"] as? String == "\(site.baseURL)/news/pier-4" && ($0["tags"] as? [String]) == ["tiles", "pier"] } == true)
     }
 }

@@ -26,7 +26,7 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    @Test(arguments: ["profile", "memory", "skills", "usage"])
+    @Test(arguments: ["profile", "memory", "skills", "usage", "cron", "artifacts"])
     func everyNewCommandHasHelp(command: String) async throws {
         let p = try HeraldProcess([command, "--help"])
         #expect(try await p.waitForExit() == 0)
