@@ -13,13 +13,14 @@ TEST_LLAMA_PORT ?= 18091
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context lint clean help
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library lint clean help
 
 help:
 	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
 	@echo "make test   - install what is missing, start the test peers, run swift test, stop them"
 	@echo "make bench  - release build of HeraldBench, results in BENCHMARKS.md"
 	@echo "make bench-context - lean sessions vs one monolithic thread on SmolLM2 (BENCHMARKS.md)"
+	@echo "make bench-library - artifact search over 100k items, delegation on 1 vs 4 slots (BENCHMARKS.md)"
 
 ## Debian packages: only the missing ones, one apt-get update first.
 apt:
@@ -89,3 +90,14 @@ bench-context: venv $(SMOL) apt
 
 clean:
 	rm -rf .build $(PEERS)
+
+## Artifact search at 100k items, and a four-way delegation on llama.cpp with 1 and 4 slots.
+bench-library: venv $(TINY) apt
+	swift build -c release --product HeraldBench
+	@mkdir -p $(PEERS)
+	@$(PY) Tests/Peers/llama_server.py $(TINY) 18086 --threads 2 --parallel 1 --ctx 2048 > $(PEERS)/bench-1slot.log 2>&1 & one=$$!; \
+	$(PY) Tests/Peers/llama_server.py $(TINY) 18087 --threads 2 --parallel 4 --ctx 8192 > $(PEERS)/bench-4slots.log 2>&1 & four=$$!; \
+	trap "kill $$one $$four 2>/dev/null; wait 2>/dev/null" EXIT INT TERM; \
+	Tests/Peers/wait_http.sh http://127.0.0.1:18086/health 120 && Tests/Peers/wait_http.sh http://127.0.0.1:18087/health 120 || exit 1; \
+	.build/release/HeraldBench --library --delegation http://127.0.0.1:18086,http://127.0.0.1:18087 --markdown BENCHMARKS.md
+

@@ -12,13 +12,17 @@ struct HeraldBench {
         var markdown: String?
         var quick = false
         var contextDay: String?
+        var library = false
+        var delegation: [String] = []
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
             case "--quick": quick = true
             case "--context-day": contextDay = args.popFirst()
+            case "--library": library = true
+            case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
                 exit(64)
             }
         }
@@ -26,6 +30,23 @@ struct HeraldBench {
             print("warning: this is a debug build; numbers are only meaningful from `swift build -c release`")
         #endif
         Logger.setLevel(.error)
+        if library {
+            let count = quick ? 10_000 : 100_000
+            let (fill, latencies) = try await LibraryBench.search(count: count, queries: 1000)
+            var delegationTimes: [(slots: Int, cap: Int, seconds: Double)] = []
+            if delegation.count == 2 {
+                for (url, slots) in [(delegation[0], 1), (delegation[1], 4)] {
+                    _ = try await LibraryBench.delegation(llama: url, cap: slots)  // warm-up
+                    var runs: [Double] = []
+                    for _ in 0..<7 { runs.append(try await LibraryBench.delegation(llama: url, cap: slots)) }
+                    delegationTimes.append((slots, slots, runs.sorted()[3]))
+                }
+            }
+            let section = Report.library(count: count, fill: fill, latencies: latencies, delegation: delegationTimes)
+            print(section)
+            if let markdown { try Report.replaceSection("library", with: section, in: markdown) }
+            return
+        }
         if let llama = contextDay {
             let soul = (try? String(contentsOfFile: "config/profiles/default/SOUL.md", encoding: .utf8)) ?? Profile.fallbackSoul
             let results = try await ContextDay.run(

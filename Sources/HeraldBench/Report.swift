@@ -144,4 +144,24 @@ struct Report {
             earlier and carries less, at the price of summary calls.
             """
     }
+
+    static func library(count: Int, fill: Double, latencies: [Double], delegation: [(slots: Int, cap: Int, seconds: Double)]) -> String {
+        let sorted = latencies.sorted()
+        func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        var lines = [
+            "### Artifacts library and sub-agents (\(Date().formatted(.iso8601)))", "",
+            "Search: \(count) synthetic artifacts (60-word texts from a skewed 5,000-word vocabulary, title, tags, summary) filed one by one through the store",
+            "(\(String(format: "%.0f", fill)) s, \(String(format: "%.0f", Double(count) / fill)) artifacts/s), then \(latencies.count) two-word `/find` queries",
+            "(FTS5 prefix match, top 10, one owner): p50 **\(String(format: "%.2f", pct(0.5))) ms**, p99 **\(String(format: "%.2f", pct(0.99))) ms**.",
+        ]
+        if !delegation.isEmpty {
+            lines += [
+                "", "Delegation: four helpers (up to 128-token answers) on the tiny model, llama.cpp with 2 threads, median of 7 runs:", "",
+                "| llama.cpp slots | helpers at once | wall time s |", "|---|---|---|",
+            ]
+            for d in delegation { lines.append("| \(d.slots) | \(d.cap) | \(String(format: "%.2f", d.seconds)) |") }
+        }
+        lines += ["", "Reproduce: `make bench-library`."]
+        return lines.joined(separator: "\n")
+    }
 }
