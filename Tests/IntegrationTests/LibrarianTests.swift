@@ -54,6 +54,7 @@ import Testing
         h.telegram.addFile(id: "txt", data: Data("Quarterly tiles report: 340 crates delivered to pier 4.".utf8))
         h.telegram.addFile(id: "eml", data: Data("From: Bob <bob@example.org>\r\nSubject: Crane booking\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nThe crane for pier 4 is booked for Tuesday.\r\n".utf8))
         h.telegram.addFile(id: "bad", data: Data("BROKEN notes about the pier".utf8))
+        h.telegram.addFile(id: "pdf", data: Self.pdf("Harbour budget report: 12 cranes booked"))
         let p = try await h.start()
         func send(_ text: String, document: (id: String, name: String, mime: String)? = nil) async throws {
             let before = h.telegram.sentMessages.count
@@ -74,6 +75,7 @@ import Testing
         let replies = h.telegram.sentMessages.map { $0.params["text"] ?? "" }
         let laterID = try #require(replies.last?.firstMatch(of: /#(\d+)/)?.output.1)
         try await send("/refile \(laterID)")
+        try await send("budget", document: ("pdf", "budget.pdf", "application/pdf"))
         // From a chat with another profile, the library is there.
         h.telegram.inject(chat: 111, from: 111, text: "/find tiles")
         try await h.waitForSent("the search") { $0.contains { $0.params["chat_id"] == "111" } }
@@ -92,7 +94,9 @@ import Testing
 
         let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
         let all = try await store.recentArtifacts(owner: nil, limit: 100)
-        #expect(all.count == 5, "each thing filed once")
+        #expect(all.count == 6, "each thing filed once")
+        #expect(texts[7].hasPrefix("Filed #6 budget (document, harbour"), "\(texts[7])")
+        #expect(try await store.artifact(id: 6)?.text == "Harbour budget report: 12 cranes booked", "PDF text via pdftotext")
         let link = try #require(try await store.artifact(id: 1))
         #expect(link.canonicalURL == "\(site.baseURL)/news/pier-4" && link.author == "Ann Lee" && link.published == "2026-11-20")
         #expect(link.text.contains("Tiles arrive on Monday"))
@@ -106,7 +110,28 @@ import Testing
         let export = try HeraldProcess(["artifacts", "export", "--format", "json", "--config", h.config])
         #expect(try await export.waitForExit() == 0)
         let json = try JSONSerialization.jsonObject(with: Data(export.stdout.joined(separator: "\n").utf8)) as? [[String: Any]]
-        #expect(json?.count == 5)
+        #expect(json?.count == 6)
         #expect(json?.contains { $0["url"] as? String == "\(site.baseURL)/news/pier-4" && ($0["tags"] as? [String]) == ["tiles", "pier"] } == true)
+    }
+
+    /// A one-page PDF with one line of Helvetica text.
+    static func pdf(_ text: String) -> Data {
+        let stream = "BT /F1 18 Tf 72 720 Td (\(text)) Tj ET"
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        var out = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (i, o) in objects.enumerated() {
+            offsets.append(out.utf8.count)
+            out += "\(i + 1) 0 obj\n\(o)\nendobj\n"
+        }
+        let xref = out.utf8.count
+        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for o in offsets { out += String(format: "%010d 00000 n \n", o) }
+        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return Data(out.utf8)
     }
 }
