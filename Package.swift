@@ -19,8 +19,9 @@ let package = Package(
         .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
         .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
         .target(name: "HeraldIRC", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/IRC"),
+        .target(name: "HeraldMatrix", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Matrix"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),

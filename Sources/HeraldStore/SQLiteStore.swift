@@ -80,6 +80,17 @@ public actor SQLiteStore: Store {
         ).first?.first?.string
     }
 
+    public func knownEvents(adapter: AdapterID, eventIDs: [String]) throws -> Set<String> {
+        var known = Set<String>()
+        for id in eventIDs {
+            if try !db.query(
+                "SELECT 1 FROM inbox WHERE platform = ? AND account = ? AND event_id = ?",
+                [.text(adapter.platform.rawValue), .text(adapter.account), .text(id)]
+            ).isEmpty { known.insert(id) }
+        }
+        return known
+    }
+
     // MARK: - Lanes
 
     public func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) throws -> [InboxEntry] {

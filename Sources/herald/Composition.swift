@@ -3,6 +3,7 @@ import HeraldConsole
 import HeraldCore
 import HeraldStore
 import HeraldIRC
+import HeraldMatrix
 import HeraldTelegram
 
 /// The composition root: reads the config and wires the store, the model backends, the
@@ -65,8 +66,10 @@ struct Composition {
             case "irc":
                 let irc = try IRCConfig(reader)
                 out.append(IRCAdapter(config: irc, password: try irc.saslPassword?.resolve()))
+            case "matrix":
+                out.append(MatrixAdapter(config: try MatrixConfig(reader, stateDirectory: config.stateDirectory)))
             default:
-                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram, irc)")
+                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram, irc, matrix)")
             }
         }
         return out

@@ -122,6 +122,8 @@ public protocol Store: Sendable {
     /// Returns the entries that were new.
     func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) async throws -> [InboxEntry]
     func cursor(adapter: AdapterID, key: String) async throws -> String?
+    /// The subset of `eventIDs` already committed for `adapter`.
+    func knownEvents(adapter: AdapterID, eventIDs: [String]) async throws -> Set<String>
 
     // MARK: Lanes
     /// Pending inbox rows with id greater than `after`, for the given adapters, oldest first.

@@ -98,6 +98,11 @@ public struct Intake: Sendable {
     }
 
     /// The cursor saved with the last commit.
+    /// Which of these platform event ids are already in the inbox (a backfill stops there).
+    public func knownEvents(_ ids: [String]) async throws -> Set<String> {
+        try await store.knownEvents(adapter: adapter, eventIDs: ids)
+    }
+
     public func cursor(_ key: String) async throws -> String? {
         try await store.cursor(adapter: adapter, key: key)
     }

@@ -1,0 +1,128 @@
+import Foundation
+import HeraldCore
+import HeraldPeers
+import HeraldStore
+import Testing
+
+/// The Matrix adapter through the real `herald run` process against a real Synapse.
+@Suite(.serialized, .enabled(if: MatrixTestUser.enabled, "needs Synapse: run `make test`"))
+struct MatrixEndToEndTests {
+    struct Bot {
+        let user: MatrixTestUser
+        let model: StubOpenAIServer
+        let dir = TempDir()
+        let config: String
+
+        init(allowed: [String], timelineLimit: Int = 50, name: String = "herald") async throws {
+            user = try await MatrixTestUser.register(name)
+            model = try StubOpenAIServer()
+            config = dir.file("herald.toml")
+            try """
+                state_dir = "\(dir.file("state"))"
+                [models.local]
+                url = "\(model.baseURL)"
+                [profiles.default]
+                model = "local"
+                [adapters.matrix]
+                homeserver = "\(user.base)"
+                user = "\(user.localpart)"
+                password_env = "HERALD_TEST_MATRIX_PASSWORD"
+                allowed_users = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
+                sync_timeout_seconds = 5
+                timeline_limit = \(timelineLimit)
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+        }
+
+        func start() throws -> HeraldProcess {
+            try HeraldProcess(["run", "--config", config], environment: ["HERALD_TEST_MATRIX_PASSWORD": user.password])
+        }
+
+        func stop(_ p: HeraldProcess) async throws {
+            kill(p.process.processIdentifier, SIGTERM)
+            _ = try await p.waitForExit()
+        }
+    }
+
+    @Test func aRoomAndAThreadInItAreTwoSessionsAnsweredInPlaceAsNotices() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let p = try bot.start()
+        _ = try await alice.waitForMessages(room, "nothing") { _ in true }
+        try await withDeadline(60, "the bot to join") {
+            while try await !alice.joined(room).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+        }
+        try await alice.say(room, "hello room")
+        let root = try await alice.say(room, "a thread starts here")
+        try await alice.say(room, "inside the thread", thread: root)
+        let all = try await alice.waitForMessages(room, "three answers") { events in
+            events.filter { $0.sender == bot.user.userID }.count >= 3
+        }
+        try await bot.stop(p)
+        let replies = all.filter { $0.sender == bot.user.userID }
+        #expect(replies.allSatisfy { $0.msgtype == "m.notice" }, "replies are notices")
+        let inThread = replies.filter { ($0.content["m.relates_to"] as? [String: Any])?["event_id"] as? String == root }
+        #expect(inThread.map(\.body) == ["echo: inside the thread"], "the thread's answer is in the thread")
+        #expect(replies.contains { $0.body == "echo: hello room" && $0.content["m.relates_to"] == nil })
+        let store = try SQLiteStore(path: bot.dir.file("state/herald.sqlite"))
+        let sessions = try await store.sessions(limit: 10).map(\.session.conversation)
+        #expect(sessions.contains { $0.chat == room && $0.thread == nil } && sessions.contains { $0.chat == room && $0.thread == root })
+        // The thread's prompt holds nothing of the room's other session.
+        let threadPrompt = try #require(bot.model.requests.first { $0.contains { $0.content == "inside the thread" } })
+        #expect(!threadPrompt.contains { $0.content == "hello room" })
+    }
+
+    @Test func messagesSentWhileDownAreBackfilledAndAnsweredOnce() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID], timelineLimit: 5)
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        var p = try bot.start()
+        try await withDeadline(60, "the bot to join") {
+            while try await !alice.joined(room).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+        }
+        try await alice.say(room, "before")
+        _ = try await alice.waitForMessages(room, "the first answer") { $0.contains { $0.body == "echo: before" } }
+        try await bot.stop(p)
+        for i in 1...50 { try await alice.say(room, "while down \(i)") }
+        p = try bot.start()
+        let all = try await alice.waitForMessages(room, "fifty answers; stderr: \(p.stderr.suffix(5))", seconds: 60) { events in
+            events.filter { $0.sender == bot.user.userID }.count >= 51
+        }
+        try await bot.stop(p)
+        let answers = all.filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(answers.count == 51)
+        #expect(Set(answers).count == 51, "each answered exactly once")
+        #expect((1...50).allSatisfy { answers.contains("echo: while down \($0)") }, "none skipped")
+    }
+
+    @Test func strangersInvitesAreDeclinedAndAnEncryptedRoomGetsOneNotice() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let mallory = try await MatrixTestUser.register("mallory")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let theirs = try await mallory.createRoom(invite: [bot.user.userID])
+        let secret = try await alice.createRoom(invite: [bot.user.userID], encrypted: true)
+        let p = try bot.start()
+        try await p.waitFor("the declined invite") { _, err in err.contains { $0.contains("declined an invite") } }
+        let notices = try await alice.waitForMessages(secret, "the encrypted-room notice") { events in
+            events.contains { $0.sender == bot.user.userID }
+        }
+        try await alice.say(secret, "can you read this?")
+        try await alice.say(secret, "hello?")
+        // A message in an ordinary room afterwards proves the bot went on syncing past them.
+        let open = try await alice.createRoom(invite: [bot.user.userID])
+        try await withDeadline(60, "the bot to join") {
+            while try await !alice.joined(open).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+        }
+        try await alice.say(open, "ping")
+        _ = try await alice.waitForMessages(open, "the answer") { $0.contains { $0.body == "echo: ping" } }
+        try await bot.stop(p)
+        let fromBot = try await alice.messages(secret).filter { $0.sender == bot.user.userID }
+        #expect(fromBot.count == 1, "one notice, nothing else: \(fromBot.map(\.body))")
+        #expect(notices.first { $0.sender == bot.user.userID }?.body?.contains("cannot read encrypted messages") == true)
+        #expect(try await !mallory.joined(theirs).contains(bot.user.userID))
+        #expect(!bot.model.requests.contains { $0.contains { $0.content.contains("can you read") } })
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HeraldCore
+
+extension MatrixAdapter {
+    /// The messages of one sync, gaps backfilled, in timeline order per room.
+    func events(_ sync: [String: Any], api: MatrixClient, intake: Intake) async throws -> [InboundMessage] {
+        let joined = (sync["rooms"] as? [String: Any])?["join"] as? [String: Any] ?? [:]
+        var out: [InboundMessage] = []
+        for (room, value) in joined.sorted(by: { $0.key < $1.key }) {
+            guard let r = value as? [String: Any], !encrypted.withLock({ $0.contains(room) }) else { continue }
+            if let count = (r["summary"] as? [String: Any])?["m.joined_member_count"] as? Int { members.withLock { $0[room] = count } }
+            if members.withLock({ $0[room] }) == nil {
+                // After a restart the summary only comes when it changes: ask once.
+                let joined = try await api.call("GET", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/joined_members")
+                members.withLock { $0[room] = (joined["joined"] as? [String: Any])?.count ?? 3 }
+            }
+            let timeline = r["timeline"] as? [String: Any] ?? [:]
+            var events = timeline["events"] as? [[String: Any]] ?? []
+            let state = (r["state"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
+            if (state + events).contains(where: { $0["type"] as? String == "m.room.encryption" }) {
+                try await noticeEncrypted(room, api: api, intake: intake)
+                continue
+            }
+            if timeline["limited"] as? Bool == true, let from = timeline["prev_batch"] as? String {
+                events = try await backfill(room, from: from, api: api, intake: intake) + events
+            }
+            for e in events {
+                if e["type"] as? String == "m.room.encrypted" {
+                    try await noticeEncrypted(room, api: api, intake: intake)
+                    break
+                }
+                if let m = inbound(e, room: room) { out.append(m) }
+            }
+        }
+        return out
+    }
+
+    /// Pages back from `from` until an event already in the inbox (or the room's start), so
+    /// nothing said while Herald was away is skipped. Oldest first.
+    private func backfill(_ room: String, from: String, api: MatrixClient, intake: Intake) async throws -> [[String: Any]] {
+        var older: [[String: Any]] = []
+        var token = from
+        for _ in 0..<20 {
+            let page = try await api.call(
+                "GET", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/messages?dir=b&limit=100&from=\(MatrixClient.escape(token))")
+            let chunk = page["chunk"] as? [[String: Any]] ?? []
+            let ids = chunk.compactMap { $0["event_id"] as? String }
+            let known = try await intake.knownEvents(ids)
+            for e in chunk {
+                if let id = e["event_id"] as? String, known.contains(id) { return older.reversed() }
+                older.append(e)
+            }
+            guard let end = page["end"] as? String, !chunk.isEmpty else { break }
+            token = end
+        }
+        log.info("backfilled a gap", ["room": room, "events": "\(older.count)"])
+        return older.reversed()
+    }
+
+    /// One plain-words notice per encrypted room (a fixed txnId makes a repeat a no-op).
+    private func noticeEncrypted(_ room: String, api: MatrixClient, intake: Intake) async throws {
+        guard encrypted.withLock({ $0.insert(room).inserted }) else { return }
+        log.warning("an encrypted room: Herald cannot read it and will not answer there", ["room": room])
+        _ = try? await api.call(
+            "PUT", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/send/m.room.message/herald-encrypted-notice",
+            body: ["msgtype": "m.notice", "body": "This room is encrypted. Herald cannot read encrypted messages yet, so it will not answer here."])
+        try await intake.commit([], cursor: ("encrypted_rooms", encrypted.withLock { $0.sorted().joined(separator: ",") }))
+    }
+
+    /// A room message as an inbound message, or nil (our own, notices, edits, other events).
+    func inbound(_ e: [String: Any], room: String) -> InboundMessage? {
+        guard e["type"] as? String == "m.room.message", let eventID = e["event_id"] as? String, let sender = e["sender"] as? String,
+            let content = e["content"] as? [String: Any], let type = content["msgtype"] as? String
+        else { return nil }
+        let me = self.me.withLock { $0 }
+        if sender == me { return nil }
+        // m.notice is never answered (the spec's loop rule): other bots reply with it too.
+        guard ["m.text", "m.emote", "m.file", "m.image", "m.audio"].contains(type) else { return nil }
+        let relation = content["m.relates_to"] as? [String: Any]
+        if relation?["rel_type"] as? String == "m.replace" { return nil }  // an edit is not a new prompt
+        var text = content["body"] as? String ?? ""
+        let direct = (members.withLock { $0[room] } ?? 3) <= 2
+        if !direct && config.requireMention {
+            let mentions = (content["m.mentions"] as? [String: Any])?["user_ids"] as? [String] ?? []
+            let local = me.map { String($0.dropFirst().prefix { $0 != ":" }) } ?? ""
+            guard mentions.contains(me ?? "") || text.contains(me ?? "\u{0}") || (!local.isEmpty && text.lowercased().contains(local.lowercased()))
+            else { return nil }
+            if !local.isEmpty, text.lowercased().hasPrefix(local.lowercased()) {
+                text = String(text.dropFirst(local.count)).trimmingCharacters(in: CharacterSet(charactersIn: ":, "))
+            }
+        }
+        if type == "m.emote" { text = "* \(sender) \(text)" }
+        let thread = relation?["rel_type"] as? String == "m.thread" ? relation?["event_id"] as? String : nil
+        return InboundMessage(
+            conversation: ConversationRef(platform: .matrix, account: config.account, chat: room, thread: thread),
+            sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text, replyTo: eventID,
+            receivedAt: Date(timeIntervalSince1970: Double(e["origin_server_ts"] as? Int ?? 0) / 1000), direct: direct)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HeraldCore
+import Synchronization
+
+/// Matrix over the client-server API: a long-polling /sync whose `next_batch` is committed with
+/// the events it carried, gaps backfilled with /messages, rooms and threads as sessions, replies
+/// as m.notice with the outbox id as txnId. Encrypted rooms are told once that Herald cannot
+/// read them, and get nothing else.
+public final class MatrixAdapter: ChatAdapter {
+    public let id: AdapterID
+    public let capabilities = AdapterCapabilities(
+        maxMessageLength: 30_000, lengthUnit: .characters, dialect: .matrixHTML, threads: true, typingIndicator: true,
+        idempotentDelivery: true)
+    public var allowedSenders: Set<String> { config.allowedUsers }
+
+    let config: MatrixConfig
+    let log: Logger
+    let client = Mutex<MatrixClient?>(nil)
+    let me = Mutex<String?>(nil)
+    /// Rooms with encryption on: told once, never sent to.
+    let encrypted = Mutex<Set<String>>([])
+    /// Joined member counts, to tell one-to-one rooms from groups.
+    let members = Mutex<[String: Int]>([:])
+    let progress = Mutex<[Int64: Int]>([:])
+
+    public init(config: MatrixConfig) {
+        self.config = config
+        id = AdapterID(platform: .matrix, account: config.account)
+        log = Logger("matrix.\(config.account)")
+    }
+
+    public func run(intake: Intake) async throws {
+        let api = try await login(intake: intake)
+        let filter = try await api.call(
+            "POST", "/_matrix/client/v3/user/\(MatrixClient.escape(me.withLock { $0 } ?? ""))/filter",
+            body: [
+                "room": ["timeline": ["limit": config.timelineLimit], "state": ["lazy_load_members": true]],
+                "presence": ["not_types": ["*"]], "account_data": ["not_types": ["*"]],
+            ])["filter_id"] as? String ?? ""
+        for room in (try await intake.cursor("encrypted_rooms") ?? "").split(separator: ",") { _ = encrypted.withLock { $0.insert(String(room)) } }
+        var since = try await intake.cursor("since")
+        log.info("syncing", ["user": me.withLock { $0 } ?? "?", "resume": since == nil ? "no" : "yes"])
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                var path = "/_matrix/client/v3/sync?filter=\(MatrixClient.escape(filter))&timeout=\(since == nil ? 0 : config.syncTimeoutSeconds * 1000)"
+                if let since { path += "&since=\(MatrixClient.escape(since))" }
+                let sync = try await api.call("GET", path, timeout: .seconds(config.syncTimeoutSeconds + 30))
+                failures = 0
+                guard let next = sync["next_batch"] as? String else { continue }
+                // The first sync of a new account is history from before Herald: not answered.
+                let messages = since == nil ? [] : try await events(sync, api: api, intake: intake)
+                try await handleInvites(sync, api: api)
+                try await intake.commit(messages, cursor: ("since", next))
+                since = next
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let delay = Backoff(base: .seconds(1), cap: .seconds(120)).delay(after: failures)
+                log.warning("sync failed; retrying", ["error": "\(error)", "in": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Password login (the device id and token are kept, so a restart reuses the device) or
+    /// the configured token.
+    private func login(intake: Intake) async throws -> MatrixClient {
+        let anonymous = MatrixClient(base: config.homeserver, token: nil, caFile: config.caFile)
+        var token = try config.token?.resolve()
+        if token == nil { token = try await intake.cursor("access_token") }
+        if token == nil, let user = config.user, let password = try config.password?.resolve() {
+            var body: [String: Any] = [
+                "type": "m.login.password", "identifier": ["type": "m.id.user", "user": user], "password": password,
+                "initial_device_display_name": "Herald",
+            ]
+            if let device = try await intake.cursor("device_id") { body["device_id"] = device }
+            let r = try await anonymous.call("POST", "/_matrix/client/v3/login", body: body)
+            token = r["access_token"] as? String
+            if let t = token { Redactor.shared.register(t) }
+            if let device = r["device_id"] as? String { try await intake.commit([], cursor: ("device_id", device)) }
+            if let t = token { try await intake.commit([], cursor: ("access_token", t)) }
+        }
+        guard let token else { throw MatrixError(status: 0, errcode: "M_NO_TOKEN", message: "no access token") }
+        Redactor.shared.register(token)
+        let api = anonymous.with(token: token)
+        let who = try await api.call("GET", "/_matrix/client/v3/account/whoami")
+        me.withLock { $0 = who["user_id"] as? String }
+        client.withLock { $0 = api }
+        return api
+    }
+
+    /// Accepts invites from allowlisted users; others are declined.
+    private func handleInvites(_ sync: [String: Any], api: MatrixClient) async throws {
+        let invites = (sync["rooms"] as? [String: Any])?["invite"] as? [String: Any] ?? [:]
+        for (room, value) in invites {
+            let events = ((value as? [String: Any])?["invite_state"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
+            let me = self.me.withLock { $0 }
+            let inviter = events.first { $0["type"] as? String == "m.room.member" && $0["state_key"] as? String == me }?["sender"] as? String
+            if let inviter, config.allowedUsers.contains(inviter) {
+                _ = try await api.call("POST", "/_matrix/client/v3/join/\(MatrixClient.escape(room))", body: [:])
+                log.info("joined a room on invite", ["room": room, "by": inviter])
+            } else {
+                _ = try? await api.call("POST", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/leave", body: [:])
+                log.warning("declined an invite from a user not on the allowlist", ["room": room, "by": inviter ?? "?"])
+            }
+        }
+    }
+
+    public func typing(in conversation: ConversationRef) async {
+        guard let api = client.withLock({ $0 }), let me = me.withLock({ $0 }), !encrypted.withLock({ $0.contains(conversation.chat) }) else { return }
+        _ = try? await api.call(
+            "PUT", "/_matrix/client/v3/rooms/\(MatrixClient.escape(conversation.chat))/typing/\(MatrixClient.escape(me))",
+            body: ["typing": true, "timeout": 5000], timeout: .seconds(10))
+    }
+}
