@@ -33,8 +33,10 @@ struct MatrixEndToEndTests {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
         }
 
-        func start() throws -> HeraldProcess {
-            try HeraldProcess(["run", "--config", config], environment: ["HERALD_TEST_MATRIX_PASSWORD": user.password])
+        func start(fault: String? = nil) throws -> HeraldProcess {
+            var env = ["HERALD_TEST_MATRIX_PASSWORD": user.password]
+            if let fault { env["HERALD_FAULT_POINT"] = fault }
+            return try HeraldProcess(["run", "--config", config], environment: env)
         }
 
         func stop(_ p: HeraldProcess) async throws {
@@ -124,5 +126,61 @@ struct MatrixEndToEndTests {
         #expect(notices.first { $0.sender == bot.user.userID }?.body?.contains("cannot read encrypted messages") == true)
         #expect(try await !mallory.joined(theirs).contains(bot.user.userID))
         #expect(!bot.model.requests.contains { $0.contains { $0.content.contains("can you read") } })
+    }
+
+    func waitJoined(_ user: MatrixTestUser, _ room: String, _ bots: [MatrixTestUser]) async throws {
+        try await withDeadline(60, "the bots to join") {
+            while try await !Set(user.joined(room)).isSuperset(of: bots.map(\.userID)) {
+                _ = try await user.call("GET", "/_matrix/client/v3/sync?timeout=2000")
+            }
+        }
+    }
+
+    @Test func killedBetweenTheSyncCommitAndTheReplyItAnswersOnceAfterRestart() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let warm = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        try await alice.say(room, "warm up")
+        _ = try await alice.waitForMessages(room, "the warm-up answer") { $0.contains { $0.body == "echo: warm up" } }
+        try await bot.stop(warm)
+        let doomed = try bot.start(fault: "inbound-committed")
+        try await alice.say(room, "survive this")
+        try await doomed.waitFor("the fault point") { _, err in err.contains("FAULT inbound-committed") }
+        doomed.kill9()
+        _ = try await doomed.waitForExit()
+        let p = try bot.start()
+        let all = try await alice.waitForMessages(room, "the answer") { $0.contains { $0.body == "echo: survive this" } }
+        try await alice.say(room, "and this")
+        _ = try await alice.waitForMessages(room, "the next answer") { $0.contains { $0.body == "echo: and this" } }
+        try await bot.stop(p)
+        let answers = try await alice.messages(room).filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(answers.filter { $0 == "echo: survive this" }.count == 1, "once: \(answers)")
+        _ = all
+    }
+
+    @Test func twoBotsInOneRoomDoNotAnswerEachOther() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let one = try await Bot(allowed: [alice.userID], name: "botone")
+        let two = try await Bot(allowed: [alice.userID], name: "bottwo")
+        defer { one.model.stop(); two.model.stop() }
+        let room = try await alice.createRoom(invite: [one.user.userID, two.user.userID])
+        let p1 = try one.start()
+        let p2 = try two.start()
+        try await waitJoined(alice, room, [one.user, two.user])
+        try await alice.say(room, "\(one.user.localpart) and \(two.user.localpart): hello both")
+        _ = try await alice.waitForMessages(room, "both answers") { events in
+            Set(events.compactMap(\.sender)).isSuperset(of: [one.user.userID, two.user.userID])
+        }
+        // A later message makes a barrier: anything a loop would have sent is before it.
+        try await alice.say(room, "\(one.user.localpart): last one")
+        _ = try await alice.waitForMessages(room, "the last answer") { $0.contains { $0.sender == one.user.userID && $0.body?.hasSuffix("last one") == true } }
+        try await one.stop(p1)
+        try await two.stop(p2)
+        let fromBots = try await alice.messages(room).filter { [one.user.userID, two.user.userID].contains($0.sender ?? "") }
+        #expect(fromBots.count == 3, "two answers and the last one, no loop: \(fromBots.map(\.body))")
+        #expect(one.model.requests.count == 2 && two.model.requests.count == 1, "no bot's notice reached the other's model")
     }
 }
