@@ -183,4 +183,30 @@ struct MatrixEndToEndTests {
         #expect(fromBots.count == 3, "two answers and the last one, no loop: \(fromBots.map(\.body))")
         #expect(one.model.requests.count == 2 && two.model.requests.count == 1, "no bot's notice reached the other's model")
     }
+
+    @Test func aSendWhoseAnswerWasLostIsRetriedWithTheSameTxnIdAndIsOneEvent() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let warm = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        try await alice.say(room, "warm up")
+        _ = try await alice.waitForMessages(room, "the warm-up answer") { $0.contains { $0.body == "echo: warm up" } }
+        try await bot.stop(warm)
+        // Killed after Synapse accepted the event and before Herald recorded it: as if the
+        // response had been lost. The restart resends the row with the same txnId.
+        let doomed = try bot.start(fault: "delivery-sent")
+        try await alice.say(room, "exactly once")
+        try await doomed.waitFor("the fault point") { _, err in err.contains("FAULT delivery-sent") }
+        doomed.kill9()
+        _ = try await doomed.waitForExit()
+        let p = try bot.start()
+        try await p.waitFor("the resend") { _, err in err.contains { $0.contains("resending a delivery interrupted by a crash (idempotent)") } }
+        try await alice.say(room, "and after")
+        _ = try await alice.waitForMessages(room, "the next answer") { $0.contains { $0.body == "echo: and after" } }
+        try await bot.stop(p)
+        let answers = try await alice.messages(room).filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(answers.filter { $0 == "echo: exactly once" }.count == 1, "one event: \(answers)")
+    }
 }

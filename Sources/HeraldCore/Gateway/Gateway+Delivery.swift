@@ -36,6 +36,7 @@ extension Gateway {
         guard let adapter = adapters[id] else { return }
         do {
             let receipt = try await adapter.deliver(entry)
+            FaultPoint.deliverySent.hit()
             try await store.markSent(entry.id, receipt: receipt)
         } catch let e as DeliveryError {
             await failed(entry, e)

@@ -9,6 +9,8 @@ public enum FaultPoint: String, Sendable {
     case inboundCommitted = "inbound-committed"
     /// The outbox row is marked sending; the adapter has not been called.
     case deliveryStarted = "delivery-started"
+    /// The platform accepted the message; the outbox row is not marked sent yet (a lost response).
+    case deliverySent = "delivery-sent"
     /// Telegram's getUpdates returned updates; they are not committed yet.
     case telegramUpdatesFetched = "telegram-updates-fetched"
 
