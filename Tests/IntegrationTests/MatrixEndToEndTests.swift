@@ -209,4 +209,21 @@ struct MatrixEndToEndTests {
         let answers = try await alice.messages(room).filter { $0.sender == bot.user.userID }.compactMap(\.body)
         #expect(answers.filter { $0 == "echo: exactly once" }.count == 1, "one event: \(answers)")
     }
+
+    @Test func aSharedFileIsDownloadedForTheLibrary() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let p = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        let bytes = Data("harbour minutes: tiles on Monday".utf8)
+        let mxc = try await alice.upload(bytes, type: "text/plain", name: "minutes.txt")
+        try await alice.send(room, ["msgtype": "m.file", "body": "minutes.txt", "url": mxc, "info": ["mimetype": "text/plain", "size": bytes.count]])
+        _ = try await alice.waitForMessages(room, "the answer") { $0.contains { $0.sender == bot.user.userID } }
+        try await bot.stop(p)
+        let media = String(mxc.split(separator: "/").last ?? "")
+        let saved = bot.dir.file("state/files/matrix/main/\(media)-minutes.txt")
+        #expect(FileManager.default.contents(atPath: saved) == bytes, "downloaded into the state directory")
+    }
 }

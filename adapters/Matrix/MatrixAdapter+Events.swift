@@ -29,7 +29,10 @@ extension MatrixAdapter {
                     try await noticeEncrypted(room, api: api, intake: intake)
                     break
                 }
-                if let m = inbound(e, room: room) { out.append(m) }
+                if var m = inbound(e, room: room) {
+                    m.attachments = await media(e, api: api)
+                    out.append(m)
+                }
             }
         }
         return out
@@ -95,5 +98,32 @@ extension MatrixAdapter {
             conversation: ConversationRef(platform: .matrix, account: config.account, chat: room, thread: thread),
             sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text, replyTo: eventID,
             receivedAt: Date(timeIntervalSince1970: Double(e["origin_server_ts"] as? Int ?? 0) / 1000), direct: direct)
+    }
+
+    /// Downloads an m.image, m.file or m.audio into the state directory (within the size limit),
+    /// for the library; a failure is logged and the message goes on without it.
+    func media(_ e: [String: Any], api: MatrixClient) async -> [Attachment] {
+        guard let content = e["content"] as? [String: Any], let type = content["msgtype"] as? String,
+            ["m.image", "m.file", "m.audio"].contains(type), let mxc = content["url"] as? String, mxc.hasPrefix("mxc://")
+        else { return [] }
+        let parts = mxc.dropFirst(6).split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return [] }
+        let info = content["info"] as? [String: Any]
+        if let size = info?["size"] as? Int, size > config.maxFileBytes {
+            log.warning("a file over the size limit was not downloaded", ["size": "\(size)"])
+            return []
+        }
+        do {
+            let data = try await api.download("/_matrix/client/v1/media/download/\(MatrixClient.escape(parts[0]))/\(MatrixClient.escape(parts[1]))", limit: config.maxFileBytes)
+            let dir = (config.stateDirectory as NSString).appendingPathComponent("files/matrix/\(config.account)")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let name = ((content["filename"] as? String) ?? (content["body"] as? String) ?? parts[1]).replacingOccurrences(of: "/", with: "_")
+            let path = (dir as NSString).appendingPathComponent("\(parts[1])-\(name)")
+            try data.write(to: URL(fileURLWithPath: path))
+            return [Attachment(name: name, mimeType: info?["mimetype"] as? String ?? "application/octet-stream", path: path, size: data.count)]
+        } catch {
+            log.warning("could not download a file", ["error": "\(error)"])
+            return []
+        }
     }
 }

@@ -49,6 +49,18 @@ struct MatrixClient: Sendable {
         return json
     }
 
+    /// Raw bytes (the media API), within `limit`.
+    func download(_ path: String, limit: Int) async throws -> Data {
+        var request = HTTPRequest(url: base + path, timeout: .seconds(120))
+        request.caFile = caFile
+        if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
+        let response = try await client.send(request, limit: limit)
+        guard (200...299).contains(response.status) else {
+            throw MatrixError(status: response.status, errcode: "M_UNKNOWN", message: "media download failed")
+        }
+        return response.body
+    }
+
     static func escape(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
     }

@@ -19,6 +19,7 @@ public struct MatrixConfig: Sendable {
     public var timelineLimit = 50
     public var caFile: String?
     public var stateDirectory = ""
+    public var maxFileBytes = 20 << 20
 
     public init() {}
 
@@ -41,6 +42,7 @@ public struct MatrixConfig: Sendable {
         syncTimeoutSeconds = try r.int("sync_timeout_seconds", range: 0...120) ?? 30
         timelineLimit = try r.int("timeline_limit", range: 1...500) ?? 50
         caFile = try r.string("ca_file")
+        maxFileBytes = (try r.int("max_file_mb", range: 1...2000) ?? 20) << 20
         self.stateDirectory = stateDirectory
         try r.finish()
     }

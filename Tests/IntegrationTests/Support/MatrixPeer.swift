@@ -50,6 +50,15 @@ final class MatrixTestUser: Sendable {
         try await Self.raw(base, token, method, path, body)
     }
 
+    /// Uploads bytes to the media repository; returns the mxc:// URI.
+    func upload(_ data: Data, type: String, name: String) async throws -> String {
+        var request = HTTPRequest(method: "POST", url: base + "/_matrix/media/v3/upload?filename=\(esc(name))", body: data, timeout: .seconds(60))
+        request.headers = [("Authorization", "Bearer \(token)"), ("Content-Type", type)]
+        let response = try await client.send(request)
+        let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
+        return try #require(json["content_uri"] as? String, "upload failed: \(response.status) \(json)")
+    }
+
     func createRoom(invite: [String], encrypted: Bool = false) async throws -> String {
         var body: [String: Any] = ["preset": "private_chat", "invite": invite]
         if encrypted { body["initial_state"] = [["type": "m.room.encryption", "state_key": "", "content": ["algorithm": "m.megolm.v1.aes-sha2"]]] }
