@@ -13,8 +13,8 @@ struct MatrixEndToEndTests {
         let dir = TempDir()
         let config: String
 
-        init(allowed: [String], timelineLimit: Int = 50, name: String = "herald") async throws {
-            user = try await MatrixTestUser.register(name)
+        init(allowed: [String], timelineLimit: Int = 50, name: String = "herald", server: String? = nil) async throws {
+            user = try await MatrixTestUser.register(name, on: server)
             model = try StubOpenAIServer()
             config = dir.file("herald.toml")
             try """
@@ -225,5 +225,23 @@ struct MatrixEndToEndTests {
         let media = String(mxc.split(separator: "/").last ?? "")
         let saved = bot.dir.file("state/files/matrix/main/\(media)-minutes.txt")
         #expect(FileManager.default.contents(atPath: saved) == bytes, "downloaded into the state directory")
+    }
+
+    @Test func aRateLimitedReplyIsDelayedAndDeliveredOnce() async throws {
+        let synapse = try await SynapseServer(messagesPerSecond: 0.5, burst: 1)
+        defer { synapse.stop() }
+        let alice = try await MatrixTestUser.register("alice", on: synapse.url)
+        let bot = try await Bot(allowed: [alice.userID], server: synapse.url)
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let p = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        for text in ["one", "two", "three"] { try await alice.say(room, text) }
+        let all = try await alice.waitForMessages(room, "three answers", seconds: 90) { events in
+            events.filter { $0.sender == bot.user.userID }.count >= 3
+        }
+        try await bot.stop(p)
+        #expect(all.filter { $0.sender == bot.user.userID }.compactMap(\.body) == ["echo: one", "echo: two", "echo: three"], "delayed, in order, once each")
+        #expect(p.stderr.contains { $0.contains("M_LIMIT_EXCEEDED") }, "the server did rate-limit us")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import HeraldNet
 import Testing
 
@@ -15,8 +16,8 @@ final class MatrixTestUser: Sendable {
     let client = HTTPClient()
 
     /// Registers `name` plus a random suffix, with open registration.
-    static func register(_ name: String) async throws -> MatrixTestUser {
-        let base = try #require(url, "Synapse is not configured: run `make test` (it starts Synapse and sets HERALD_TEST_SYNAPSE_URL)")
+    static func register(_ name: String, on server: String? = nil) async throws -> MatrixTestUser {
+        let base = try #require(server ?? url, "Synapse is not configured: run `make test` (it starts Synapse and sets HERALD_TEST_SYNAPSE_URL)")
         let username = "\(name)\(UUID().uuidString.prefix(6).lowercased())"
         let password = "pw-\(UUID().uuidString.prefix(8))"
         let r = try await raw(base, nil, "POST", "/_matrix/client/v3/register", ["username": username, "password": password, "auth": ["type": "m.login.dummy"]])
@@ -39,10 +40,17 @@ final class MatrixTestUser: Sendable {
             request.body = try JSONSerialization.data(withJSONObject: body)
             request.headers.append(("Content-Type", "application/json"))
         }
-        let response = try await HTTPClient().send(request)
-        let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
-        guard (200...299).contains(response.status) else { throw IRCTestError("\(method) \(path): \(response.status) \(json)") }
-        return json
+        while true {
+            let response = try await HTTPClient().send(request)
+            let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
+            // A rate-limited test user waits as long as the server says, then tries again.
+            if response.status == 429, let ms = json["retry_after_ms"] as? Int {
+                try await Task.sleep(for: .milliseconds(ms))
+                continue
+            }
+            guard (200...299).contains(response.status) else { throw IRCTestError("\(method) \(path): \(response.status) \(json)") }
+            return json
+        }
     }
 
     @discardableResult
@@ -110,4 +118,62 @@ extension Dictionary where Key == String, Value == Any {
     var content: [String: Any] { self["content"] as? [String: Any] ?? [:] }
     var body: String? { content["body"] as? String }
     var msgtype: String? { content["msgtype"] as? String }
+}
+
+/// A Synapse of a test's own, for settings the shared one must not have (a low message rate).
+final class SynapseServer: Sendable {
+    let dir = TempDir()
+    let port = IRCServer.freePort()
+    let process: ChildProcess
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(messagesPerSecond: Double, burst: Int) async throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let python = repo + "/.venv/bin/python"
+        try #require(FileManager.default.isExecutableFile(atPath: python), "the venv with Synapse is missing: run `make test`")
+        let d = dir.path
+        try """
+            server_name: test.local
+            pid_file: \(d)/homeserver.pid
+            listeners:
+              - port: \(port)
+                bind_addresses: ['127.0.0.1']
+                type: http
+                tls: false
+                resources:
+                  - names: [client]
+                    compress: false
+            database:
+              name: sqlite3
+              args:
+                database: \(d)/homeserver.db
+            media_store_path: \(d)/media
+            signing_key_path: \(d)/signing.key
+            trusted_key_servers: []
+            report_stats: false
+            enable_registration: true
+            enable_registration_without_verification: true
+            suppress_key_server_warning: true
+            rc_message: {per_second: \(messagesPerSecond), burst_count: \(burst)}
+            rc_registration: {per_second: 1000, burst_count: 1000}
+            rc_login: {address: {per_second: 1000, burst_count: 1000}, account: {per_second: 1000, burst_count: 1000}, failed_attempts: {per_second: 1000, burst_count: 1000}}
+            rc_joins: {local: {per_second: 1000, burst_count: 1000}, remote: {per_second: 1000, burst_count: 1000}}
+            rc_invites: {per_room: {per_second: 1000, burst_count: 1000}, per_user: {per_second: 1000, burst_count: 1000}}
+            """.write(toFile: d + "/homeserver.yaml", atomically: true, encoding: .utf8)
+        let keys = try ChildProcess(["/bin/sh", "-c", "exec \(python) -m synapse.app.homeserver -c \(d)/homeserver.yaml --generate-keys >\(d)/keys.log 2>&1"])
+        await keys.wait()
+        process = try ChildProcess(["/bin/sh", "-c", "exec \(python) -m synapse.app.homeserver -c \(d)/homeserver.yaml >\(d)/synapse.log 2>&1"])
+        let deadline = Date().addingTimeInterval(60)
+        while (try? await MatrixTestUser.raw(url, nil, "GET", "/_matrix/client/versions")) == nil {
+            guard Date() < deadline, process.isRunning else {
+                throw IRCTestError("synapse did not start: \((try? String(contentsOfFile: d + "/synapse.log", encoding: .utf8))?.suffix(800) ?? "")")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    func stop() {
+        process.signal(SIGTERM)
+    }
 }
