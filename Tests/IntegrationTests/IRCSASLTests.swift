@@ -44,7 +44,7 @@ struct IRCSASLTests {
         let p = try HeraldProcess(["run", "--config", try config(dir, net: net, model: model)], environment: ["HERALD_TEST_SASL": "b0tpass"])
         defer { kill(p.process.processIdentifier, SIGTERM) }
         try await alice.waitFor("herald to join") { $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
-        #expect(p.stderr.contains { $0.contains("registered") && $0.contains("account=heraldbot") }, "\(p.stderr)")
+        try await p.waitFor("the SASL login in the log") { _, err in err.contains { $0.contains("registered") && $0.contains("account=heraldbot") } }
         try await alice.say("herald: hello from alice", to: "#team")
         try await alice.waitFor("the answer to alice") { IRCTestClient.messages(in: $0, from: "herald").contains { $0.params[1] == "echo: hello from alice" } }
         try await mallory.say("herald: hello from mallory", to: "#team")
