@@ -136,16 +136,23 @@ struct MatrixEndToEndTests {
         }
     }
 
-    @Test func killedBetweenTheSyncCommitAndTheReplyItAnswersOnceAfterRestart() async throws {
-        let alice = try await MatrixTestUser.register("alice")
-        let bot = try await Bot(allowed: [alice.userID])
-        defer { bot.model.stop() }
+    /// A room the bot has joined and answered in once (so its sync position is stored), with
+    /// the bot stopped again.
+    func roomWithASyncedBot(_ alice: MatrixTestUser, _ bot: Bot) async throws -> String {
         let room = try await alice.createRoom(invite: [bot.user.userID])
         let warm = try bot.start()
         try await waitJoined(alice, room, [bot.user])
         try await alice.say(room, "warm up")
         _ = try await alice.waitForMessages(room, "the warm-up answer") { $0.contains { $0.body == "echo: warm up" } }
         try await bot.stop(warm)
+        return room
+    }
+
+    @Test func killedBetweenTheSyncCommitAndTheReplyItAnswersOnceAfterRestart() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await roomWithASyncedBot(alice, bot)
         let doomed = try bot.start(fault: "inbound-committed")
         try await alice.say(room, "survive this")
         try await doomed.waitFor("the fault point") { _, err in err.contains("FAULT inbound-committed") }
@@ -188,12 +195,7 @@ struct MatrixEndToEndTests {
         let alice = try await MatrixTestUser.register("alice")
         let bot = try await Bot(allowed: [alice.userID])
         defer { bot.model.stop() }
-        let room = try await alice.createRoom(invite: [bot.user.userID])
-        let warm = try bot.start()
-        try await waitJoined(alice, room, [bot.user])
-        try await alice.say(room, "warm up")
-        _ = try await alice.waitForMessages(room, "the warm-up answer") { $0.contains { $0.body == "echo: warm up" } }
-        try await bot.stop(warm)
+        let room = try await roomWithASyncedBot(alice, bot)
         // Killed after Synapse accepted the event and before Herald recorded it: as if the
         // response had been lost. The restart resends the row with the same txnId.
         let doomed = try bot.start(fault: "delivery-sent")
