@@ -55,6 +55,12 @@ extension Agent {
         var history = context.history
         let total = history.reduce(0) { $0 + Self.cost($1) }
         guard total > budget else { return Prepared(messages: [system()] + Self.window(history, budget: budget)) }
+        // When the persona, memory and summary alone fill the window, summarising again cannot
+        // help (and would call the model every turn): keep the window and say so in the log.
+        guard budget >= 64 else {
+            log.warning("the system prompt leaves no room for history", ["session": String(context.session.id.prefix(8)), "budget": "\(budget)"])
+            return Prepared(messages: [system()] + Self.window(history, budget: budget))
+        }
 
         // Keep the newest turns within half the budget; summarise everything before them.
         let kept = Self.window(history, budget: budget / 2)
@@ -94,10 +100,14 @@ extension Agent {
                 // slot would evict a different session's cache.
                 ], maxTokens: 256, temperature: 0.2, sessionID: session),
             onDelta: { _ in })
-        let text = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A model that ignores max_tokens must not grow the summary (and every prompt) without end.
+        let text = String(response.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(Self.maxSummaryCharacters))
         guard !text.isEmpty else { throw ModelError(.badResponse, backend: backend.name, "the summary came back empty") }
         return (text, response.usage)
     }
+
+    /// About 500 tokens: a summary longer than this is cut.
+    static let maxSummaryCharacters = 2000
 
     static func cost(_ m: SessionMessage) -> Int { m.tokens > 0 ? m.tokens : OpenAIBackend.estimateTokens(m.content) }
 
