@@ -76,6 +76,7 @@ lint:
 
 bench: apt
 	swift build -c release --product HeraldBench
+	swift build -c release --product herald
 	.build/release/HeraldBench --markdown BENCHMARKS.md
 
 ## The lean-context measurement needs a real tokenizer and prompt cache: SmolLM2 on llama.cpp.
