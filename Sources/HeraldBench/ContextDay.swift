@@ -74,9 +74,14 @@ enum ContextDay {
         let dir = Measure.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try SQLiteStore(path: dir + "/herald.sqlite")
-        let backend = OpenAIBackend(config: ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 48, temperature: 0, maxConcurrent: 3))
+        let model = ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 48, temperature: 0, maxConcurrent: 3)
+        let backend = OpenAIBackend(config: model)
         let adapter = DayAdapter()
-        let tools: [any AgentTool] = [MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool()]
+        // Every tool `herald run` would offer; each profile's tool sets pick from them.
+        let config = HeraldConfig(
+            stateDirectory: dir, profilesDirectory: dir, defaultProfile: profiles[0].name, models: ["llama": model],
+            profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0.config) }))
+        let tools = StandardTools.make(config: config, store: store, backends: ["llama": backend]).tools
         let bindings = profiles.count == 1 ? [] : streams.indices.map { Binding(chat: chats($0), profile: profiles[$0].name) }
         let gateway = Gateway(
             store: store, adapters: [adapter], agent: Agent(backends: ["llama": backend], tools: tools),

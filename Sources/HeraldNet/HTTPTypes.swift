@@ -131,6 +131,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case bodyTooLarge = "body_too_large"
         case transport = "transport"
         case invalidRequest = "invalid_request"
+        /// The server refused our credentials (IMAP login).
+        case loginDenied = "login_denied"
     }
 
     public var code: Code
@@ -147,7 +149,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var isTransient: Bool {
         switch code {
         case .couldNotConnect, .timedOut, .transport: true
-        case .tls, .cancelled, .bodyTooLarge, .invalidRequest: false
+        case .tls, .cancelled, .bodyTooLarge, .invalidRequest, .loginDenied: false
         }
     }
 }

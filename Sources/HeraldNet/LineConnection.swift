@@ -19,6 +19,17 @@ public final class LineConnection: Sendable {
         public var connectTimeout: Duration = .seconds(15)
         /// A line longer than this (without its end) is cut off there; IRC allows 8 KB with tags.
         public var maxLine = 16 << 10
+        /// `.raw` hands over bytes as they arrive, for protocols with their own framing (IMAP
+        /// literals may hold line ends).
+        public var framing = Framing.lines
+        /// A libcurl protocol that logs in during connect: `imap` (with `requireTLS`, STARTTLS
+        /// before login) or `imaps`. libcurl then speaks the greeting, capabilities and
+        /// AUTHENTICATE itself, and the stream starts on a logged-in session. nil: a bare stream.
+        public var loginScheme: String?
+        public var username: String?
+        public var password: String?
+        /// Refuses to go on without TLS (STARTTLS for `imap`).
+        public var requireTLS = false
 
         public init(host: String, port: Int, tls: Bool) {
             self.host = host
@@ -27,7 +38,10 @@ public final class LineConnection: Sendable {
         }
     }
 
-    /// Lines as received, without CR LF, as raw bytes (the protocol decides the encoding).
+    public enum Framing: Sendable { case lines, raw }
+
+    /// Lines as received, without CR LF, as raw bytes (the protocol decides the encoding); with
+    /// `.raw` framing, chunks as received.
     public let lines: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     // The curl handle and socket are used only on the I/O thread (and by deinit after it ended).
@@ -41,7 +55,15 @@ public final class LineConnection: Sendable {
     public init(_ options: Options) async throws {
         guard let easy = curl_easy_init() else { throw HTTPError(.transport, "curl_easy_init failed") }
         // CONNECT_ONLY stops after the connection (and, for https, the TLS handshake): no HTTP is spoken.
-        ccurl_setopt_str(easy, CURLOPT_URL, "\(options.tls ? "https" : "http")://\(options.host):\(options.port)/")
+        if let scheme = options.loginScheme {
+            ccurl_setopt_str(easy, CURLOPT_URL, "\(scheme)://\(options.host):\(options.port)/")
+            ccurl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "imap,imaps")
+            if let u = options.username { ccurl_setopt_str(easy, CURLOPT_USERNAME, u) }
+            if let p = options.password { ccurl_setopt_str(easy, CURLOPT_PASSWORD, p) }
+            if options.requireTLS { ccurl_setopt_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        } else {
+            ccurl_setopt_str(easy, CURLOPT_URL, "\(options.tls ? "https" : "http")://\(options.host):\(options.port)/")
+        }
         ccurl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)
         ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
@@ -57,7 +79,9 @@ public final class LineConnection: Sendable {
         guard code == CURLE_OK else {
             let message = String(cString: curl_easy_strerror(code))
             curl_easy_cleanup(easy)
-            throw HTTPError(code == CURLE_COULDNT_CONNECT ? .couldNotConnect : .transport, message)
+            let kind: HTTPError.Code =
+                code == CURLE_COULDNT_CONNECT ? .couldNotConnect : code == CURLE_LOGIN_DENIED ? .loginDenied : code == CURLE_USE_SSL_FAILED ? .tls : .transport
+            throw HTTPError(kind, message)
         }
         var sock: curl_socket_t = -1
         ccurl_getinfo_socket(easy, CURLINFO_ACTIVESOCKET, &sock)
@@ -72,8 +96,9 @@ public final class LineConnection: Sendable {
         self.wake = (fds[0], fds[1])
         (lines, continuation) = AsyncThrowingStream.makeStream(of: Data.self)
         let maxLine = options.maxLine
+        let raw = options.framing == .raw
         let me = UncheckedBox(self)
-        let thread = Thread { me.value.ioLoop(maxLine: maxLine) }
+        let thread = Thread { me.value.ioLoop(maxLine: maxLine, raw: raw) }
         thread.name = "herald-line-io"
         thread.start()
     }
@@ -107,7 +132,7 @@ public final class LineConnection: Sendable {
         _ = write(wake.write, &byte, 1)
     }
 
-    private func ioLoop(maxLine: Int) {
+    private func ioLoop(maxLine: Int, raw: Bool) {
         var buffer = Data()
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
         var failure: (any Error)?
@@ -147,6 +172,10 @@ public final class LineConnection: Sendable {
                 if n == 0 {
                     failure = HTTPError(.transport, "the server closed the connection")
                     break loop
+                }
+                if raw {
+                    continuation.yield(Data(chunk[0..<n]))
+                    continue
                 }
                 buffer.append(contentsOf: chunk[0..<n])
                 while let nl = buffer.firstIndex(of: 0x0A) {

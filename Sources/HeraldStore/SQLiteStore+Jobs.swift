@@ -80,7 +80,7 @@ extension SQLiteStore {
                 """, [.int(job.id), .real(scheduledFor.timeIntervalSince1970), .real(now)])
             guard db.changes == 1 else { return nil }
             let run = db.lastInsertID
-            guard let entry = try commitInbound([event], cursor: nil).first else { return nil }
+            guard let entry = try commitInbound([event], cursors: []).first else { return nil }
             try db.query("UPDATE job_runs SET inbox_id = ? WHERE id = ?", [.int(entry.id), .int(run)])
             return entry
         }

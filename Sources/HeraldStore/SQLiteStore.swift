@@ -46,7 +46,7 @@ public actor SQLiteStore: Store {
 
     // MARK: - Intake
 
-    public func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) throws -> [InboxEntry] {
+    public func commitInbound(_ messages: [InboundMessage], cursors: [CursorUpdate]) throws -> [InboxEntry] {
         let now = Date().timeIntervalSince1970
         return try db.transaction {
             var fresh: [InboxEntry] = []
@@ -61,7 +61,7 @@ public actor SQLiteStore: Store {
                      .text(m.conversation.key), .text(m.sender.id), .text(payload), .real(now)])
                 if db.changes > 0 { fresh.append(InboxEntry(id: db.lastInsertID, message: m)) }
             }
-            if let c = cursor {
+            for c in cursors {
                 try db.query(
                     """
                     INSERT INTO cursors (platform, account, key, value, updated_at) VALUES (?, ?, ?, ?, ?)

@@ -3,6 +3,7 @@ import HeraldConsole
 import HeraldCore
 import HeraldStore
 import HeraldIRC
+import HeraldEmail
 import HeraldMatrix
 import HeraldTelegram
 
@@ -68,8 +69,11 @@ struct Composition {
                 out.append(IRCAdapter(config: irc, password: try irc.saslPassword?.resolve()))
             case "matrix":
                 out.append(MatrixAdapter(config: try MatrixConfig(reader, stateDirectory: config.stateDirectory)))
+            case "email":
+                let email = try EmailConfig(reader, stateDirectory: config.stateDirectory)
+                out.append(EmailAdapter(config: email, password: try email.password!.resolve()))
             default:
-                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram, irc, matrix)")
+                throw reader.error(nil, "unknown adapter kind '\(kind)' (this Herald knows: console, telegram, irc, matrix, email)")
             }
         }
         return out
@@ -94,22 +98,7 @@ struct Composition {
         settings.jobGrace = config.jobGrace
         let profiles = try loadProfiles()
         let backends = try backends()
-        var tools: [any AgentTool] = [
-            MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: config.timeZone),
-            WebFetchTool(config: config.web), WebSearchTool(config: config.web),
-        ]
-        var limits = DelegateTool.Limits(
-            maxConcurrent: config.delegation.maxConcurrent
-                ?? config.profiles[config.defaultProfile].flatMap { config.models[$0.models[0]]?.maxConcurrent } ?? 2)
-        limits.maxDepth = config.delegation.maxDepth
-        limits.timeout = .seconds(config.delegation.timeoutSeconds)
-        let librarian = Librarian(
-            store: store, web: config.web, directory: (config.stateDirectory as NSString).appendingPathComponent("artifacts"), backends: backends)
-        tools += [
-            ArtifactSaveTool(librarian: librarian), ArtifactSearchTool(store: store, shared: config.artifactsShared),
-            ArtifactGetTool(store: store, shared: config.artifactsShared),
-        ]
-        tools.append(DelegateTool(store: store, backends: backends, tools: tools, limits: limits))
+        let (tools, librarian) = StandardTools.make(config: config, store: store, backends: backends)
         settings.artifactsShared = config.artifactsShared
         return Gateway(
             store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools), profiles: profiles,

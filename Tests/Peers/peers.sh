@@ -19,6 +19,73 @@ start() {
   fi
   echo "peers: llama.cpp (tiny model) on 127.0.0.1:$PORT"
   start_synapse
+  start_mail
+}
+
+# Mail: Dovecot (IMAP 11143 with STARTTLS, IMAPS 11993, IDLE, LMTP 12424) with one mailbox per
+# user name and the password "secret" for every user, and the aiosmtpd submission server
+# (Tests/Peers/smtp_peer.py: 12525 STARTTLS, 12465 TLS) delivering into it over LMTP.
+start_mail() {
+  local d; d="$(cd "$PEERS" && pwd)/mail"
+  rm -rf "$d" && mkdir -p "$d/run" "$d/state" "$d/mail" "$d/spool"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+  chmod 644 "$d/key.pem"
+  chown nobody:nogroup "$d/mail"
+  cat >"$d/dovecot.conf" <<CONF
+protocols = imap lmtp
+listen = 127.0.0.1
+base_dir = $d/run
+state_dir = $d/state
+log_path = /dev/stderr
+ssl = yes
+ssl_cert = <$d/cert.pem
+ssl_key = <$d/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$d/mail/%n
+}
+mail_location = maildir:$d/mail/%n
+first_valid_uid = 1
+first_valid_gid = 1
+default_internal_user = nobody
+default_login_user = nobody
+default_internal_group = nogroup
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = 11143
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = 11993
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = 12424
+  }
+}
+CONF
+  /usr/sbin/dovecot -F -c "$d/dovecot.conf" >"$PEERS/dovecot.log" 2>&1 &
+  echo $! >"$PEERS/dovecot.pid"
+  "$VENV/bin/python" Tests/Peers/smtp_peer.py "$d" "$d/cert.pem" "$d/key.pem" >"$PEERS/smtp.log" 2>&1 &
+  echo $! >"$PEERS/smtp.pid"
+  for port in 11143 11993 12424 12525 12465; do
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+      echo "peers: mail port $port did not open" >&2; cat "$PEERS/dovecot.log" "$PEERS/smtp.log" >&2; exit 1
+    fi
+  done
+  echo "peers: dovecot (IMAP 11143/11993, LMTP 12424) and aiosmtpd (12525/12465) in $d"
 }
 
 # Synapse (Matrix) from PyPI with SQLite, open registration for test users, no rate limits.
@@ -79,6 +146,7 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  mail) start_mail ;;
   stop) stop ;;
   *) echo "usage: $0 start|stop" >&2; exit 64 ;;
 esac

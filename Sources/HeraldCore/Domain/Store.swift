@@ -115,12 +115,19 @@ public struct SessionSummary: Sendable, Equatable {
 
 /// The durable operations the pipeline needs. HeraldStore implements it on SQLite; a
 /// PostgreSQL store can follow without touching the core.
+extension Store {
+    /// Commits new inbound messages together with at most one cursor.
+    public func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) async throws -> [InboxEntry] {
+        try await commitInbound(messages, cursors: cursor.map { [$0] } ?? [])
+    }
+}
+
 public protocol Store: Sendable {
     // MARK: Intake
-    /// Commits new inbound messages together with the adapter's cursor, in one transaction.
+    /// Commits new inbound messages together with the adapter's cursors, in one transaction.
     /// Messages whose (platform, account, eventID) is already stored are ignored.
     /// Returns the entries that were new.
-    func commitInbound(_ messages: [InboundMessage], cursor: CursorUpdate?) async throws -> [InboxEntry]
+    func commitInbound(_ messages: [InboundMessage], cursors: [CursorUpdate]) async throws -> [InboxEntry]
     func cursor(adapter: AdapterID, key: String) async throws -> String?
     /// The subset of `eventIDs` already committed for `adapter`.
     func knownEvents(adapter: AdapterID, eventIDs: [String]) async throws -> Set<String>

@@ -86,8 +86,15 @@ public struct Intake: Sendable {
     /// were new (duplicates by platform event id are dropped). Acknowledge upstream only after.
     @discardableResult
     public func commit(_ messages: [InboundMessage], cursor: (key: String, value: String)? = nil) async throws -> Int {
-        let update = cursor.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
-        let fresh = try await store.commitInbound(messages, cursor: update)
+        try await commit(messages, cursors: cursor.map { [$0] } ?? [])
+    }
+
+    /// Commits messages and several cursor values in one transaction (email keeps its UID
+    /// cursor and each thread's reply headers this way).
+    @discardableResult
+    public func commit(_ messages: [InboundMessage], cursors: [(key: String, value: String)]) async throws -> Int {
+        let updates = cursors.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
+        let fresh = try await store.commitInbound(messages, cursors: updates)
         if !fresh.isEmpty { doorbell.ring() }
         return fresh.count
     }

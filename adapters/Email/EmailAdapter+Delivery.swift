@@ -1,0 +1,44 @@
+import Foundation
+import HeraldCore
+import HeraldNet
+
+extension EmailAdapter {
+    /// Sends a reply by SMTP submission, threaded on the mail it answers. The Message-ID comes
+    /// from the outbox row, so every retry (and a resend after a crash) carries the same one
+    /// and the recipient's client shows one message. 4xx and a broken connection are retried;
+    /// 5xx is final.
+    public func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+        let intake = await currentIntake()
+        let threads = ThreadIndex(intake: intake)
+        let conversation = entry.message.conversation
+        let parent: ThreadMeta?
+        if let id = entry.message.replyTo, let m = await threads.lookup(id) {
+            parent = m
+        } else {
+            // A job's result or a notice: answer the thread's latest mail.
+            parent = (try? await intake.cursor("thread:" + conversation.chat)).flatMap {
+                try? JSONDecoder().decode(ThreadMeta.self, from: Data($0.utf8))
+            }
+        }
+        guard let parent else { throw DeliveryError(.permanent, "no mail of this thread is known; nobody to answer") }
+        let instance = try await intake.cursor("instance") ?? "0"
+        let domain = config.address.split(separator: "@").last.map(String.init) ?? "herald.invalid"
+        let messageID = "herald.\(instance).\(entry.id)@\(domain)"
+        let from = conversation.thread ?? parent.to
+        let data = MailComposer.render(
+            MailComposer.Reply(
+                from: from, fromName: "Herald", to: parent.from, subject: parent.subject, messageID: messageID,
+                inReplyTo: parent.messageID, references: parent.references, date: Date(), markdown: entry.message.text))
+        var o = MailSubmission.Options(
+            host: config.smtp.host, port: config.smtp.port, implicitTLS: config.smtp.implicitTLS, username: config.user,
+            password: password)
+        o.caFile = config.caFile
+        do {
+            try await MailSubmission(o).send(from: from, to: [parent.from], message: data)
+        } catch {
+            log.warning("SMTP submission failed", ["outbox": "\(entry.id)", "message_id": messageID, "error": error.description])
+            throw DeliveryError(error.isPermanent ? .permanent : .transient(retryAfter: nil), error.description)
+        }
+        return DeliveryReceipt(platformMessageIDs: [messageID])
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import HeraldCore
+import HeraldNet
+import Synchronization
+
+/// Email: IMAP in (IDLE where offered, polling otherwise), SMTP submission out. Each thread is
+/// a session, keyed by its root Message-ID. The UID cursor and each thread's reply headers are
+/// committed with the inbox rows; `\Seen` is set only after that commit, and never used as the
+/// cursor (people read the mailbox too).
+public final class EmailAdapter: ChatAdapter {
+    public let id: AdapterID
+    public let capabilities = AdapterCapabilities(
+        maxMessageLength: 1 << 20, lengthUnit: .characters, dialect: .markdown, threads: true, idempotentDelivery: true)
+    public var allowedSenders: Set<String> { config.allowedSenders }
+
+    let config: EmailConfig
+    let password: String
+    let screen: MailScreen
+    let log: Logger
+    let intake = Mutex<Intake?>(nil)
+    private let ready = Latch()
+
+    public init(config: EmailConfig, password: String) {
+        self.config = config
+        self.password = password
+        id = AdapterID(platform: .email, account: config.address)
+        screen = MailScreen(ownAddresses: config.ownAddresses, authservID: config.authservID, trustServer: config.trustServer)
+        log = Logger("email.\(config.address)")
+    }
+
+    public func run(intake: Intake) async throws {
+        if try await intake.cursor("instance") == nil {
+            // Part of every Message-ID we make: ids stay unique if the state is ever reset.
+            try await intake.commit([], cursor: ("instance", String(UUID().uuidString.prefix(8)).lowercased()))
+        }
+        self.intake.withLock { $0 = intake }
+        ready.set()
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await session(intake: intake) { failures = 0 }
+            } catch is CancellationError {
+                return
+            } catch let e as HTTPError where e.code == .loginDenied || e.code == .tls {
+                // Wrong credentials or no TLS: retrying fast would only lock the account.
+                failures += 4
+                log.error("cannot log in to IMAP", ["error": e.message])
+                try await Task.sleep(for: config.backoff.delay(after: failures))
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                let delay = config.backoff.delay(after: failures)
+                log.warning("IMAP session ended; reconnecting", ["error": "\(error)", "in": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// One IMAP connection: select, catch up, then IDLE (or poll) and fetch what arrives.
+    private func session(intake: Intake, connected: () -> Void) async throws {
+        var o = LineConnection.Options(host: config.imap.host, port: config.imap.port, tls: config.imap.implicitTLS)
+        o.loginScheme = config.imap.implicitTLS ? "imaps" : "imap"
+        o.requireTLS = true
+        o.username = config.user
+        o.password = password
+        o.caFile = config.caFile
+        o.framing = .raw
+        let imap = IMAPSession(try await LineConnection(o), maxLiteral: config.maxMessageBytes)
+        connected()
+        let idle = try await imap.command("CAPABILITY").contains { $0.text.uppercased().split(separator: " ").contains("IDLE") }
+        let selected = try await imap.command("SELECT \(IMAPSession.quote(config.mailbox))")
+        guard let validity = selected.lazy.compactMap({ $0.code("UIDVALIDITY") }).first else {
+            throw IMAPError("SELECT gave no UIDVALIDITY")
+        }
+        let uidNext = selected.lazy.compactMap { $0.code("UIDNEXT").flatMap { Int($0) } }.first ?? 1
+        var cursor = Cursor(validity: validity, last: 0, resync: false)
+        switch try await intake.cursor("uidvalidity") {
+        case nil:
+            // A new mailbox: what is already there was written before Herald; it is not answered.
+            cursor.last = uidNext - 1
+            try await intake.commit(
+                [], cursors: [("uidvalidity", validity), ("uid", String(cursor.last)), ("since", Self.day(Date()))])
+            log.info(
+                "watching the mailbox from now on", ["mailbox": config.mailbox, "skipped": "\(max(0, uidNext - 1)) existing"])
+        case validity:
+            cursor.last = Int(try await intake.cursor("uid") ?? "0") ?? 0
+        case let old?:
+            // The mailbox was rebuilt: every UID changed. Read again from the day Herald started;
+            // Message-ID dedupe in the inbox keeps anything from being answered twice.
+            log.warning("UIDVALIDITY changed; resyncing", ["old": old, "new": validity])
+            cursor.resync = true
+        }
+        log.info("IMAP ready", ["mailbox": config.mailbox, "idle": idle ? "yes" : "no (polling)"])
+        while !Task.isCancelled {
+            try await fetchNew(imap, intake: intake, cursor: &cursor)
+            if idle {
+                _ = try await imap.idle(timeout: config.idleRestart)
+            } else {
+                try await Task.sleep(for: config.pollInterval)
+                try await imap.command("NOOP")
+            }
+        }
+    }
+
+    struct Cursor {
+        var validity: String
+        var last: Int
+        var resync: Bool
+    }
+
+    /// Fetches every message after the cursor, in batches: each batch is committed with the
+    /// cursor, then the accepted messages are marked \Seen.
+    private func fetchNew(_ imap: IMAPSession, intake: Intake, cursor: inout Cursor) async throws {
+        let query =
+            cursor.resync
+            ? "UID SEARCH SINCE \(try await intake.cursor("since") ?? Self.day(Date()))" : "UID SEARCH UID \(cursor.last + 1):*"
+        let found = try await imap.command(query).flatMap { r -> [Int] in
+            let w = r.text.split(separator: " ")
+            guard w.count >= 2, w[0] == "*", w[1].uppercased() == "SEARCH" else { return [] }
+            return w.dropFirst(2).compactMap { Int($0) }
+        }
+        // `n:*` always matches the highest UID, even one below n.
+        let uids = found.filter { cursor.resync || $0 > cursor.last }.sorted()
+        for start in stride(from: 0, to: uids.count, by: 10) {
+            let batch = Array(uids[start..<min(start + 10, uids.count)])
+            let fetched = try await fetch(imap, batch)
+            var messages: [InboundMessage] = []
+            var cursors: [(key: String, value: String)] = []
+            var accepted: [Int] = []
+            var threads = ThreadIndex(intake: intake)
+            for (uid, raw, size) in fetched {
+                guard let (message, meta) = await read(raw, uid: uid, size: size, threads: &threads) else { continue }
+                messages.append(message)
+                accepted.append(uid)
+                let json = String(decoding: (try? JSONEncoder().encode(meta)) ?? Data(), as: UTF8.self)
+                cursors += [("msg:" + message.eventID, json), ("thread:" + meta.root, json)]
+            }
+            let highest = max(cursor.last, batch.last ?? 0)
+            cursors += [("uidvalidity", cursor.validity), ("uid", String(highest))]
+            try await intake.commit(messages, cursors: cursors)
+            cursor.last = highest
+            if !accepted.isEmpty {
+                try await imap.command("UID STORE \(accepted.map(String.init).joined(separator: ",")) +FLAGS.SILENT (\\Seen)")
+            }
+        }
+        if cursor.resync {
+            cursor.resync = false
+            cursor.last = max(cursor.last, uids.last ?? 0)
+        }
+    }
+
+    /// UID, raw bytes and size of each message; oversized ones come as headers only.
+    private func fetch(_ imap: IMAPSession, _ uids: [Int]) async throws -> [(Int, Data, Int)] {
+        let set = uids.map(String.init).joined(separator: ",")
+        var sizes: [Int: Int] = [:]
+        for r in try await imap.command("UID FETCH \(set) (UID RFC822.SIZE)") {
+            if let uid = Self.number(after: "UID", in: r.text), let size = Self.number(after: "RFC822.SIZE", in: r.text) {
+                sizes[uid] = size
+            }
+        }
+        let small = uids.filter { (sizes[$0] ?? 0) <= config.maxMessageBytes }
+        let large = uids.filter { (sizes[$0] ?? 0) > config.maxMessageBytes }
+        var out: [(Int, Data, Int)] = []
+        for (items, list) in [("BODY.PEEK[]", small), ("BODY.PEEK[HEADER]", large)] where !list.isEmpty {
+            for r in try await imap.command(
+                "UID FETCH \(list.map(String.init).joined(separator: ",")) (UID \(items))", timeout: .seconds(300))
+            {
+                guard let uid = Self.number(after: "UID", in: r.text), let body = r.literals.first else { continue }
+                out.append((uid, body, sizes[uid] ?? body.count))
+            }
+        }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    static func number(after word: String, in text: String) -> Int? {
+        guard let r = text.range(of: "(" + word + " ") ?? text.range(of: " " + word + " ") else { return nil }
+        return Int(text[r.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// `26-Nov-2026`, the date form IMAP SEARCH takes.
+    static func day(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "d-MMM-yyyy"
+        return f.string(from: date.addingTimeInterval(-86_400))
+    }
+
+    public func typing(in conversation: ConversationRef) async {}
+
+    func currentIntake() async -> Intake {
+        await ready.wait()
+        return intake.withLock { $0 }!
+    }
+}
+
+extension IMAPSession {
+    /// A quoted IMAP string.
+    static func quote(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
