@@ -115,6 +115,33 @@ struct EmailEndToEndTests {
         #expect(secondPrompt.contains { $0.content.contains("Which pier first?") }, "the reply's prompt holds its thread")
     }
 
+    @Test func anAliasIsAnsweredByItsBoundProfileFromTheAlias() async throws {
+        let alice = MailPeer.address("alice")
+        let librarian = MailPeer.address("librarian")
+        let bot = try Bot(
+            allowed: [alice],
+            extra: """
+                aliases = ["\(librarian)"]
+                [profiles.librarian]
+                model = "local"
+                [[bindings]]
+                platform = "email"
+                thread = "\(librarian)"
+                profile = "librarian"
+                """)
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        // Addressed to the alias; the server delivers it into Herald's one mailbox.
+        try await MailPeer.submit(
+            MailPeer.mail(from: alice, to: librarian, subject: "file this", body: "https://example.org/paper", messageID: MailPeer.messageID()),
+            from: alice, to: bot.address)
+        let reply = try #require(try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20).first)
+        try await bot.stop(p)
+        #expect(reply.headers.address("From") == librarian, "the alias answers as itself")
+        let sessions = try await bot.store().sessions(limit: 5).map(\.session)
+        #expect(sessions.map(\.profile) == ["librarian"])
+    }
+
     @Test func automaticMailBouncesAndForgedSendersGetNoAnswer() async throws {
         let alice = MailPeer.address("alice")
         let bot = try Bot(allowed: [alice])
