@@ -79,12 +79,13 @@ bench: apt
 	swift build -c release --product herald
 	.build/release/HeraldBench --markdown BENCHMARKS.md
 
-## The lean-context measurement needs a real tokenizer and prompt cache: SmolLM2 on llama.cpp.
+## The lean-context measurement needs a real tokenizer and prompt cache: SmolLM2 on llama.cpp,
+## with a ChatML template that carries tools (SmolLM2's own has none, so llama.cpp would drop them).
 BENCH_PORT ?= 18085
 bench-context: venv $(SMOL) apt
 	swift build -c release --product HeraldBench
 	@mkdir -p $(PEERS)
-	@$(PY) Tests/Peers/llama_server.py $(SMOL) $(BENCH_PORT) --threads 2 --parallel 3 --ctx 24576 > $(PEERS)/bench-llama.log 2>&1 & \
+	@$(PY) Tests/Peers/llama_server.py $(SMOL) $(BENCH_PORT) --threads 2 --parallel 3 --ctx 24576 --chat-template Tests/Peers/chatml-tools.jinja > $(PEERS)/bench-llama.log 2>&1 & \
 	server=$$!; trap "kill $$server 2>/dev/null; wait $$server 2>/dev/null" EXIT INT TERM; \
 	Tests/Peers/wait_http.sh http://127.0.0.1:$(BENCH_PORT)/health 120 || { cat $(PEERS)/bench-llama.log; exit 1; }; \
 	.build/release/HeraldBench --context-day http://127.0.0.1:$(BENCH_PORT) --markdown BENCHMARKS.md

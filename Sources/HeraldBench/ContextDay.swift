@@ -118,7 +118,8 @@ enum ContextDay {
         // The fixed part every request of the first profile carries, by the real tokenizer.
         let p = profiles[0]
         let skills = p.enabledSkills(overrides: [:])
-        let specs = tools.filter { p.config.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !skills.isEmpty) }.map(\.spec)
+        let offered = await backend.supportsTools() ? tools : []
+        let specs = offered.filter { p.config.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !skills.isEmpty) }.map(\.spec)
         let system = SystemPrompt.text(soul: p.soul, memory: nil, skills: skills, summary: nil)
         r.prefixTokens = (await backend.countTokens(system) ?? 0) + (await backend.countTokens(SystemPrompt.toolsText(specs)) ?? 0)
         return r

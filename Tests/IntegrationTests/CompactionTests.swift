@@ -13,6 +13,24 @@ import Testing
         You care about dates, names and numbers, and you repeat them exactly as the person gave them.
         """
 
+    /// llama-server drops `tools` without a word when the model's chat template has no tool
+    /// support (the tiny model's and SmolLM2's have none). Herald reads that from /props, so
+    /// /context does not count schemas the model never sees.
+    @Test(.enabled(if: Peers.llamaEnabled, "needs the llama.cpp peer: run `make test`"))
+    func aModelWhoseTemplateHasNoToolsIsOfferedNoneAndContextSaysSo() async throws {
+        let llama = try Peers.requireLlama()
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let profile = Profile(config: ProfileConfig(name: "default", models: ["llama"], toolsets: ToolSet.known), soul: Self.soul)
+        let h = try GatewayHarness(adapters: [adapter], models: ["llama": llama + "/v1"], profiles: [profile])
+        try await adapter.receive("/context", chat: "t")
+        try await adapter.waitFor("the /context reply", seconds: 60) { $0.count == 1 }
+        await h.shutdown()
+        let reply = try #require(adapter.texts(in: "t").first)
+        let line = try #require(reply.split(separator: "\n").first { $0.contains("tool schemas") }, "\(reply)")
+        #expect(line.contains("chat template has no tools"), "\(line)")
+        #expect(line.contains("  0 tokens"), "no tokens counted for schemas: \(line)")
+    }
+
     @Test(.enabled(if: Peers.llamaEnabled, "needs the llama.cpp peer: run `make test`"))
     func overTheBudgetOldTurnsAreSummarisedAndTheCachedPrefixSurvivesAMemoryChangeElsewhere() async throws {
         let llama = try Peers.requireLlama()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start llama.cpp's own HTTP server (built into the xllamacpp wheel) on loopback.
 
-usage: llama_server.py MODEL.gguf PORT [--threads N] [--parallel N] [--ctx N]
+usage: llama_server.py MODEL.gguf PORT [--threads N] [--parallel N] [--ctx N] [--chat-template FILE.jinja]
 
 It serves /health, /props, /slots, /tokenize, /metrics and /v1/chat/completions (streaming,
 tools via jinja templates) exactly as llama-server does, and runs until SIGTERM/SIGINT.
@@ -21,6 +21,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--chat-template", help="a Jinja chat template used instead of the model's own")
     a = ap.parse_args()
 
     p = xlc.CommonParams()
@@ -28,6 +29,9 @@ def main() -> int:
     p.hostnames = ["127.0.0.1"]
     p.port = a.port
     p.use_jinja = True
+    if a.chat_template:
+        with open(a.chat_template, encoding="utf-8") as f:
+            p.chat_template = f.read()
     p.n_parallel = a.parallel
     p.n_ctx = a.ctx
     p.endpoint_props = True

@@ -27,11 +27,13 @@ extension Agent {
             let detail = p.name == "skill index" ? "\(context.skills.count) skills" : "\(p.text.count) chars"
             parts.append(PromptPart(name: p.name, tokens: await tokens.count(p.text, backend), detail: detail))
         }
-        let specs = offeredTools(context).map(\.spec)
+        let toolsWork = await backend.supportsTools()
+        let specs = toolsWork ? offeredTools(context).map(\.spec) : []
         parts.append(
             PromptPart(
                 name: "tool schemas", tokens: await tokens.count(SystemPrompt.toolsText(specs), backend),
-                detail: specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")))
+                detail: !toolsWork
+                    ? "none: \(name)'s chat template has no tools" : specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")))
         let kept = Self.window(context.history, budget: context.profile.config.historyTokens)
         parts.append(PromptPart(name: "history", tokens: kept.reduce(0) { $0 + Self.cost($1) }, detail: "\(kept.count) messages"))
         return (parts, window, name)

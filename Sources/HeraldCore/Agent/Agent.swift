@@ -75,7 +75,7 @@ public struct Agent: Sendable {
     ) async throws -> Outcome {
         let userTokens = await tokens.count(userText, backend)
         let user = SessionMessage(role: .user, content: userText, tokens: userTokens)
-        let offered = offeredTools(context)
+        let offered = await backend.supportsTools() ? offeredTools(context) : []
         let specs = offered.map(\.spec)
         var prepared = try await prepareHistory(context, backend: backend, tools: specs, userTokens: userTokens)
         var messages = prepared.messages + [user]

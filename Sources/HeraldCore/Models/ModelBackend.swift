@@ -71,9 +71,14 @@ public protocol ModelBackend: Sendable {
     func contextTokens() async -> Int?
     /// Exact token count from the server's tokenizer, when it has one.
     func countTokens(_ text: String) async -> Int?
+    /// False when the server says the model's chat template cannot carry tools (llama-server
+    /// then drops them from the prompt without a word): tools are not offered at all.
+    func supportsTools() async -> Bool
 }
 
 extension ModelBackend {
+    public func supportsTools() async -> Bool { true }
+
     /// A rough count for servers without a tokenizer endpoint: about 3.5 bytes a token.
     public static func estimateTokens(_ text: String) -> Int { text.utf8.count * 2 / 7 + 4 }
 }

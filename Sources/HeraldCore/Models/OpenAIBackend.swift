@@ -10,7 +10,7 @@ public actor OpenAIBackend: ModelBackend {
     private enum ServerKind {
         case unknown
         case generic
-        case llama(contextPerSlot: Int?, slots: Int)
+        case llama(contextPerSlot: Int?, slots: Int, tools: Bool)
     }
 
     public nonisolated let name: String
@@ -60,8 +60,15 @@ public actor OpenAIBackend: ModelBackend {
             let settings = json["default_generation_settings"] as? [String: Any]
             let ctx = (settings?["n_ctx"] as? Int) ?? (json["n_ctx"] as? Int)
             let slots = max(1, json["total_slots"] as? Int ?? 1)
-            kind = .llama(contextPerSlot: ctx, slots: slots)
-            log.info("llama-server detected", ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)"])
+            // Older servers do not say; assume tools work there.
+            let tools = (json["chat_template_caps"] as? [String: Any])?["supports_tools"] as? Bool ?? true
+            kind = .llama(contextPerSlot: ctx, slots: slots, tools: tools)
+            log.info("llama-server detected", ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)", "tools": tools ? "yes" : "no"])
+            if !tools {
+                log.warning(
+                    "the model's chat template has no tool support: llama.cpp would drop tool schemas, so this model gets no tools",
+                    ["model": config.name])
+            }
         } catch {
             // Down for now: ask again next time rather than deciding it is not llama-server.
             return .unknown
@@ -71,8 +78,13 @@ public actor OpenAIBackend: ModelBackend {
 
     public func contextTokens() async -> Int? {
         if let c = config.contextTokens { return c }
-        if case .llama(let ctx, _) = await probe() { return ctx }
+        if case .llama(let ctx, _, _) = await probe() { return ctx }
         return nil
+    }
+
+    public func supportsTools() async -> Bool {
+        if case .llama(_, _, let tools) = await probe() { return tools }
+        return true
     }
 
     public func countTokens(_ text: String) async -> Int? {
@@ -128,7 +140,7 @@ public actor OpenAIBackend: ModelBackend {
                 ] as [String: Any]
             }
         }
-        if case .llama(_, let slots) = server {
+        if case .llama(_, let slots, _) = server {
             body["cache_prompt"] = true
             body["id_slot"] = slot(for: request.sessionID, slots: slots)
         }
