@@ -144,7 +144,9 @@ public actor OpenAIBackend: ModelBackend {
             body["cache_prompt"] = true
             body["id_slot"] = slot(for: request.sessionID, slots: slots)
         }
-        let payload = try JSONSerialization.data(withJSONObject: body)
+        // Sorted keys: a dictionary's order changes from one request to the next, and tool schemas
+        // rendered in a different order would defeat the server's prompt cache every turn.
+        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         let started = ContinuousClock.now
         try await limiter.acquire()
         defer { limiter.release() }

@@ -79,6 +79,7 @@ public final class StubOpenAIServer: Sendable {
     private let server: StubHTTPServer
     private let recorded = Mutex<[[Message]]>([])
     private let recordedTools = Mutex<[[String]]>([])
+    private let recordedBodies = Mutex<[Data]>([])
     private let script: Script
     private let record: Bool
 
@@ -107,6 +108,8 @@ public final class StubOpenAIServer: Sendable {
     public var requests: [[Message]] { recorded.withLock { $0 } }
     /// The names of the tools each request offered, in the same order as `requests`.
     public var toolRequests: [[String]] { recordedTools.withLock { $0 } }
+    /// Each request's body as it came over the wire.
+    public var bodies: [Data] { recordedBodies.withLock { $0 } }
 
     public func stop() { server.stop() }
 
@@ -123,6 +126,7 @@ public final class StubOpenAIServer: Sendable {
             let tools = (json["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
             recorded.withLock { $0.append(messages) }
             recordedTools.withLock { $0.append(tools) }
+            recordedBodies.withLock { $0.append(request.body) }
         }
         let stream = json["stream"] as? Bool ?? false
         let reply = script(messages)
