@@ -43,6 +43,16 @@ struct MailScreenTests {
         #expect(Self.screen.authenticated(h) == trusted)
     }
 
+    @Test func aForgedResultBelowOurServersOwnIsNotBelieved() {
+        let h = Self.headers([
+            "Authentication-Results: mx.test.local; dkim=none; spf=fail smtp.mailfrom=a@test.local",
+            "Received: from evil.example by mx.test.local",
+            "Authentication-Results: mx.test.local; dkim=pass header.d=test.local",
+            "From: a@test.local",
+        ])
+        #expect(!Self.screen.authenticated(h))
+    }
+
     @Test func withoutAnyResultsOnlyTheTrustServerSwitchVouches() {
         let h = Self.headers(["From: a@test.local"])
         #expect(!Self.screen.authenticated(h))

@@ -133,7 +133,9 @@ struct EmailEndToEndTests {
         let p = try await bot.start()
         // Addressed to the alias; the server delivers it into Herald's one mailbox.
         try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: librarian, subject: "file this", body: "https://example.org/paper", messageID: MailPeer.messageID()),
+            MailPeer.mail(
+                from: alice, to: librarian, subject: "file this", body: "https://example.org/paper",
+                messageID: MailPeer.messageID()),
             from: alice, to: bot.address)
         let reply = try #require(try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20).first)
         try await bot.stop(p)
@@ -268,6 +270,24 @@ struct EmailEndToEndTests {
             FileManager.default.enumerator(atPath: bot.dir.file("state/files/email"))?.allObjects as? [String])
         let pdfPath = try #require(saved.first { $0.hasSuffix("report.pdf") })
         #expect(try Data(contentsOf: URL(fileURLWithPath: bot.dir.file("state/files/email/" + pdfPath))) == pdf)
+    }
+
+    @Test func aMailOverTheSizeLimitIsAnsweredFromItsHeadersAndSaysSo() async throws {
+        let alice = MailPeer.address("alice")
+        let bot = try Bot(allowed: [alice], extra: "max_message_mb = 1")
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        let big = String(repeating: String(repeating: "x", count: 75) + "\n", count: 20_000)  // 1.5 MB
+        try await MailPeer.submit(
+            MailPeer.mail(from: alice, to: bot.address, subject: "huge log", body: big, messageID: MailPeer.messageID()),
+            from: alice,
+            to: bot.address)
+        _ = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 30)
+        try await bot.stop(p)
+        let user = try #require(bot.model.requests.first?.last { $0.role == "user" }?.content)
+        #expect(user.contains("Subject: huge log"))
+        #expect(user.contains("over the 1 MB limit; only its headers were read"))
+        #expect(!user.contains("xxxxxxxxxx"))
     }
 
     @Test func aRebuiltMailboxIsReadAgainWithoutAnsweringTwice() async throws {

@@ -149,7 +149,8 @@ public final class EmailAdapter: ChatAdapter {
         }
     }
 
-    /// UID, raw bytes and size of each message; oversized ones come as headers only.
+    /// UID, raw bytes and size of each message; oversized ones come as headers only (their
+    /// size is above the limit, and `read` says so).
     private func fetch(_ imap: IMAPSession, _ uids: [Int]) async throws -> [(Int, Data, Int)] {
         let set = uids.map(String.init).joined(separator: ",")
         var sizes: [Int: Int] = [:]
@@ -166,7 +167,8 @@ public final class EmailAdapter: ChatAdapter {
                 "UID FETCH \(list.map(String.init).joined(separator: ",")) (UID \(items))", timeout: .seconds(300))
             {
                 guard let uid = Self.number(after: "UID", in: r.text), let body = r.literals.first else { continue }
-                out.append((uid, body, sizes[uid] ?? body.count))
+                // Only a headers-only fetch reports the full size: `read` takes that as "too big".
+                out.append((uid, body, items == "BODY.PEEK[]" ? body.count : max(sizes[uid] ?? 0, body.count + 1)))
             }
         }
         return out.sorted { $0.0 < $1.0 }

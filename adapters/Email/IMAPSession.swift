@@ -60,10 +60,14 @@ final class IMAPSession {
 
     /// IDLE (RFC 2177) until the server reports new mail or `timeout` passes; true when mail
     /// came. The caller re-enters IDLE, which keeps each IDLE shorter than NAT and server limits.
+    /// Mail announced during an earlier command (an EXISTS beside a STORE reply) counts too.
     func idle(timeout: Duration) async throws -> Bool {
+        if newMail {
+            newMail = false
+            return true
+        }
         let tag = "H\(nextTag)"
         nextTag += 1
-        newMail = false
         try await connection.send(Data("\(tag) IDLE\r\n".utf8))
         let timer = startTimer(timeout)
         defer { timer.cancel() }
@@ -77,8 +81,8 @@ final class IMAPSession {
                     throw IMAPError("IDLE refused: \(r.text)")
                 } else {
                     note(r)
-                    if newMail && accepted { break waiting }
                 }
+                if accepted && newMail { break waiting }
             case .timeout(let id) where id == timer.id:
                 break waiting
             case .timeout:
@@ -90,6 +94,7 @@ final class IMAPSession {
         try await connection.send(Data("DONE\r\n".utf8))
         // A server that does not answer DONE within 15 s is gone (Delta Chat uses the same).
         _ = try await collect(until: tag, timeout: .seconds(15))
+        defer { newMail = false }
         return newMail
     }
 

@@ -48,9 +48,11 @@ public struct MailScreen: Sendable {
         guard let authservID, let from = h.address("From"), let domain = from.split(separator: "@").last.map(String.init) else {
             return false
         }
-        for header in h.all("Authentication-Results") {
+        // Only the topmost result of our server counts: the server prepends its own, and one
+        // further down with our authserv-id was written by the sender (RFC 8601 section 5 asks
+        // the server to remove those; not every one does).
+        if let header = h.all("Authentication-Results").first(where: { Self.parse($0).authservID == authservID }) {
             let results = Self.parse(header)
-            guard results.authservID == authservID else { continue }
             for r in results.methods where r.result == "pass" {
                 switch r.method {
                 case "dkim":
