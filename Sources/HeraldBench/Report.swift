@@ -123,9 +123,13 @@ struct Report {
             sent (a) into one conversation whose profile has every shipped skill and tool set on, and (b) into
             three conversations bound to lean profiles (one skill, the memory tool set). Same persona, same
             model: SmolLM2-135M-Instruct on llama.cpp (xllamacpp, 2 threads, 3 slots of 8,192 tokens), 48-token
-            replies, temperature 0. Tokens are the server's own counts (its tokenizer); cached tokens are what
-            llama.cpp reused from the slot's prompt cache. Summary calls count as model calls and their
-            tokens are included. "Fixed prefix" is one request's system prompt plus tool schemas, by /tokenize.
+            replies, temperature 0, with a ChatML template that renders tools the Hermes way
+            (`Tests/Peers/chatml-tools.jinja`): SmolLM2's own template has no tools, and llama.cpp then drops
+            them from the prompt, which would hide what a monolith's schemas cost. Tokens are the server's own
+            counts (its tokenizer); cached tokens are what llama.cpp reused from the slot's prompt cache.
+            Summary calls count as model calls and their tokens are included. "Fixed prefix" is one request's
+            system prompt plus tool schemas in Herald's own rendering, by /tokenize; the template's JSON and
+            its tool instructions add more to every request that has tools.
             Reproduce: `make bench-context` (starts the server, runs
             `.build/release/HeraldBench --context-day http://127.0.0.1:18085 --markdown BENCHMARKS.md`).
 
@@ -136,12 +140,13 @@ struct Report {
             \(verdicts.joined(separator: "\n"))
 
             How to read it: splitting the day into three sessions divides the history each prompt carries
-            by about three; the rest of the saving has to come from the fixed prefix and the history budget.
-            Herald ships five skills and two tool sets, so the monolith's prefix is only \(a.prefixTokens) tokens; each
-            further enabled skill adds its index line (about 25 tokens, see `/skills`) to every request of a
-            monolith, and nothing to a lean session that does not enable it. With the shipped 1,500-token budget
-            the lean sessions barely reach their budget in a 20-turn workstream; a tighter budget summarises
-            earlier and carries less, at the price of summary calls.
+            by about three, but not the fixed part: every lean request still carries the persona, its skill
+            line and its tool schemas, and with three 20-turn workstreams that fixed part is nearly half of a
+            lean request. The ratio therefore has a floor near a third on this day; it falls as days get
+            longer (the monolith's history grows with every turn, a lean session's stops at its budget) and
+            as lean profiles switch off tools they do not need. With the shipped 1,500-token budget the lean
+            sessions barely reach their budget in a 20-turn workstream; a tighter budget summarises earlier
+            and carries less, at the price of summary calls and a colder cache.
             """
     }
 
