@@ -45,7 +45,10 @@ public struct ConversationRef: Hashable, Sendable, Codable, CustomStringConverti
     }
 
     private static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+        // Most ids have neither character; Foundation's replacing is slow on Linux, and this
+        // runs several times per message.
+        guard s.utf8.contains(where: { $0 == 0x25 || $0 == 0x2F }) else { return s }
+        return s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
     }
 
     private static func unescape(_ s: String) -> String {

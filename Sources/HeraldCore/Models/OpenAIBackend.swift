@@ -116,37 +116,18 @@ public actor OpenAIBackend: ModelBackend {
         return free
     }
     private var slotIndex: [String: Int] = [:]
+    private var encodedTools: [String: (spec: ToolSpec, json: String)] = [:]
 
     // MARK: - Completion
 
     public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
         let server = await probe()
-        var body: [String: Any] = [
-            "model": config.model,
-            "messages": request.messages.map(Self.wire),
-            "stream": true,
-            "stream_options": ["include_usage": true],
-            "max_tokens": request.maxTokens ?? config.maxTokens,
-            "temperature": request.temperature ?? config.temperature,
-        ]
-        if !request.tools.isEmpty {
-            body["tools"] = request.tools.map { t in
-                [
-                    "type": "function",
-                    "function": [
-                        "name": t.name, "description": t.description,
-                        "parameters": (try? JSONSerialization.jsonObject(with: Data(t.parametersJSON.utf8))) ?? [:],
-                    ] as [String: Any],
-                ] as [String: Any]
-            }
-        }
-        if case .llama(_, let slots, _) = server {
-            body["cache_prompt"] = true
-            body["id_slot"] = slot(for: request.sessionID, slots: slots)
-        }
-        // Sorted keys: a dictionary's order changes from one request to the next, and tool schemas
-        // rendered in a different order would defeat the server's prompt cache every turn.
-        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        var slot: Int?
+        if case .llama(_, let slots, _) = server { slot = self.slot(for: request.sessionID, slots: slots) }
+        let payload = ChatRequestBody(
+            model: config.model, messages: request.messages, toolsJSON: request.tools.isEmpty ? nil : toolsJSON(request.tools),
+            maxTokens: request.maxTokens ?? config.maxTokens, temperature: request.temperature ?? config.temperature, slot: slot
+        ).encoded()
         let started = ContinuousClock.now
         try await limiter.acquire()
         defer { limiter.release() }
@@ -198,16 +179,14 @@ public actor OpenAIBackend: ModelBackend {
         return result
     }
 
-    /// A message in the wire format.
-    static func wire(_ m: SessionMessage) -> [String: Any] {
-        var out: [String: Any] = ["role": m.role.rawValue, "content": m.content]
-        if let id = m.toolCallID { out["tool_call_id"] = id }
-        if let calls = m.toolCalls, !calls.isEmpty {
-            out["tool_calls"] = calls.map {
-                ["id": $0.id, "type": "function", "function": ["name": $0.name, "arguments": $0.arguments]] as [String: Any]
-            }
-        }
-        return out
+    /// The encoded `tools` array; each spec is encoded once per backend.
+    private func toolsJSON(_ specs: [ToolSpec]) -> String {
+        "[" + specs.map { spec in
+            if let cached = encodedTools[spec.name], cached.spec == spec { return cached.json }
+            let json = ChatRequestBody.tool(spec)
+            encodedTools[spec.name] = (spec, json)
+            return json
+        }.joined(separator: ",") + "]"
     }
 }
 
