@@ -122,10 +122,6 @@ extension SQLiteStore {
         try db.query("UPDATE sessions SET settings = ? WHERE id = ?", [.text(json), .text(sessionID)])
     }
 
-    public func freezeMemory(_ text: String, sessionID: String) throws {
-        try db.query("UPDATE sessions SET frozen_memory = ? WHERE id = ? AND frozen_memory IS NULL", [.text(text), .text(sessionID)])
-    }
-
     public func setSlot(_ slot: Int?, sessionID: String) throws {
         try db.query("UPDATE sessions SET slot = ? WHERE id = ?", [slot.map { .int(Int64($0)) } ?? .null, .text(sessionID)])
     }
@@ -151,6 +147,9 @@ extension SQLiteStore {
                 return []
             }
             if let sid = turn.sessionID {
+                if let f = turn.frozenMemory {
+                    try db.query("UPDATE sessions SET frozen_memory = ? WHERE id = ? AND frozen_memory IS NULL", [.text(f), .text(sid)])
+                }
                 if let c = turn.compaction {
                     try db.query(
                         "UPDATE sessions SET summary = ?, summary_through = ? WHERE id = ?",

@@ -16,6 +16,9 @@ public struct TurnContext: Sendable {
     public var history: [SessionMessage]
     /// 0 for a person's session; a sub-agent is one deeper than its parent.
     public var depth: Int
+    /// Set on a session's first turn: the memory block to freeze, written with the turn's
+    /// commit (one transaction fewer per new session than writing it up front).
+    public var memoryToFreeze: String?
 
     public init(
         profile: Profile, session: SessionRecord, state: SessionState, skills: [Skill], toolsets: Set<String>,

@@ -48,11 +48,14 @@ public struct TurnCommit: Sendable {
     public var sender: String?
     /// A new summary of the session's oldest turns, written with the turn.
     public var compaction: Compaction?
+    /// The memory block frozen into the session on its first turn (kept if one is there).
+    public var frozenMemory: String?
 
     public init(
         inboxID: Int64, sessionID: String?, appended: [SessionMessage], replies: [OutboundMessage],
-        usage: [UsageRecord] = [], sender: String? = nil, compaction: Compaction? = nil
+        usage: [UsageRecord] = [], sender: String? = nil, compaction: Compaction? = nil, frozenMemory: String? = nil
     ) {
+        self.frozenMemory = frozenMemory
         self.sender = sender
         self.compaction = compaction
         self.inboxID = inboxID
@@ -162,8 +165,6 @@ public protocol Store: Sendable {
     /// Settings, frozen memory and summary of a session.
     func sessionState(id: String) async throws -> SessionState
     func updateSettings(_ settings: SessionSettings, sessionID: String) async throws
-    /// Freezes the memory block into the session (first turn only; later calls change nothing).
-    func freezeMemory(_ text: String, sessionID: String) async throws
 
     // MARK: Memory and skills
     func memory(_ key: MemoryKey) async throws -> [String]

@@ -130,7 +130,7 @@ extension Gateway {
             TurnCommit(
                 inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended, replies: replies,
                 usage: outcome.usage.map { UsageRecord(sessionID: session.id, profile: context.profile.name, usage: $0, at: Date()) },
-                sender: message.senderKey, compaction: outcome.compaction))
+                sender: message.senderKey, compaction: outcome.compaction, frozenMemory: context.memoryToFreeze))
     }
 
     /// `/stop`: cancels the conversation's running turn, out of its lane's order.
