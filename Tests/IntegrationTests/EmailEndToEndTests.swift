@@ -22,24 +22,21 @@ struct EmailEndToEndTests {
             let mail = try MailPeer.requireDir()
             model = try StubOpenAIServer()
             config = dir.file("herald.toml")
-            try """
-            state_dir = "\(dir.file("state"))"
-            [models.local]
-            url = "\(model.baseURL)"
-            [profiles.default]
-            model = "local"
-            [adapters.email]
-            address = "\(address)"
-            user = "\(address.split(separator: "@")[0])"
-            password_env = "HERALD_TEST_MAIL_PASSWORD"
-            imap = "\(imap)"
-            smtp = "\(smtp)"
-            ca_file = "\(mail)/cert.pem"
-            allowed_senders = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
-            authserv_id = "\(MailPeer.authserv)"
-            poll_seconds = 3600
-            \(extra)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            _ = TestConfig.write(
+                in: dir, modelURL: model.baseURL,
+                extra: """
+                    [adapters.email]
+                    address = "\(address)"
+                    user = "\(address.split(separator: "@")[0])"
+                    password_env = "HERALD_TEST_MAIL_PASSWORD"
+                    imap = "\(imap)"
+                    smtp = "\(smtp)"
+                    ca_file = "\(mail)/cert.pem"
+                    allowed_senders = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
+                    authserv_id = "\(MailPeer.authserv)"
+                    poll_seconds = 3600
+                    \(extra)
+                    """)
         }
 
         /// Starts `herald run` and waits until it watches the mailbox (in IDLE).
@@ -301,10 +298,11 @@ struct EmailEndToEndTests {
         _ = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         try await bot.stop(p)
         // Dovecot forgets the UIDs it gave: the same mails come back under a new UIDVALIDITY
-        // (what a restored backup or a migrated server looks like to a client).
+        // (what a restored backup or a migrated server looks like to a client). Its
+        // dovecot-uidvalidity counter stays, so the new value is always a different one.
         let box = try MailPeer.requireDir() + "/mail/" + bot.address.split(separator: "@")[0]
         let before = try imapUIDValidity(box)
-        for f in try FileManager.default.contentsOfDirectory(atPath: box) where f.hasPrefix("dovecot") {
+        for f in try FileManager.default.contentsOfDirectory(atPath: box) where f.hasPrefix("dovecot-uidlist") || f.hasPrefix("dovecot.index") || f.hasPrefix("dovecot.list.index") {
             try FileManager.default.removeItem(atPath: box + "/" + f)
         }
         try await MailPeer.submit(

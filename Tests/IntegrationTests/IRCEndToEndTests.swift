@@ -18,7 +18,9 @@ struct IRCEndToEndTests {
         try await alice.say("a private word", to: "herald")
         try await alice.waitFor("three answers") { IRCTestClient.messages(in: $0, from: "herald").count >= 3 }
         try await h.stop(p)
-        #expect(alice.messages(from: "herald", to: "alice").map { $0.params[1] } == ["echo: a private word"], "a query is its own session; CTCP VERSION is ignored")
+        #expect(
+            alice.messages(from: "herald", to: "alice").map { $0.params[1] } == ["echo: a private word"],
+            "a query is its own session; CTCP VERSION is ignored")
         #expect(alice.messages(from: "herald", to: "#harbour").map { $0.params[1] } == ["echo: how many crates?"])
         #expect(alice.messages(from: "herald", to: "#novel").map { $0.params[1] } == ["echo: who is Mara?"])
         #expect(h.model.requests.count == 3, "unaddressed channel talk and CTCP never reach the model")
@@ -60,7 +62,10 @@ struct IRCEndToEndTests {
             IRCTestClient.messages(in: $0, from: "herald").map { $0.params[1] }.joined(separator: " ") == reply
         }
         try await h.stop(p)
-        let raw = alice.rawLines.filter { String(decoding: $0, as: UTF8.self).contains(" PRIVMSG #harbour :") && String(decoding: $0, as: UTF8.self).hasPrefix(":herald") }
+        let raw = alice.rawLines.filter {
+            String(decoding: $0, as: UTF8.self).contains(" PRIVMSG #harbour :")
+                && String(decoding: $0, as: UTF8.self).hasPrefix(":herald")
+        }
         #expect(raw.count >= 7)
         #expect(raw.allSatisfy { $0.count + 2 <= 512 }, "every relayed line fits 512 bytes with CR LF")
         #expect(raw.allSatisfy { String(validating: $0, as: UTF8.self) != nil }, "no UTF-8 sequence is split")
@@ -131,7 +136,9 @@ struct IRCEndToEndTests {
         try await h.stop(p)
         let replies = alice.messages(from: "herald").map { $0.params[1] }
         #expect(replies.count == 1, "one answer, to the PRIVMSG only: \(replies)")
-        #expect(replies.first?.contains("pairing code") == true || replies.first?.contains("herald pair approve") == true, "\(replies)")
+        #expect(
+            replies.first?.contains("pairing code") == true || replies.first?.contains("herald pair approve") == true,
+            "\(replies)")
         #expect(h.model.requests.isEmpty, "the nick alone (no account) never reaches the model")
     }
 
@@ -142,25 +149,24 @@ struct IRCEndToEndTests {
         let alice = try await IRCTestClient(nick: "alice", port: server.port, join: ["#harbour"])
         func run(caFile: String?) throws -> (HeraldProcess, TempDir) {
             let dir = TempDir()
-            try """
-                state_dir = "\(dir.file("state"))"
-                [models.local]
-                url = "\(model.baseURL)"
-                [profiles.default]
-                model = "local"
-                [adapters.irc]
-                host = "127.0.0.1"
-                port = \(server.tlsPort!)
-                tls = true
-                \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
-                nick = "herald"
-                channels = ["#harbour"]
-                require_account = false
-                """.write(toFile: dir.file("herald.toml"), atomically: true, encoding: .utf8)
+            _ = TestConfig.write(
+                in: dir, modelURL: model.baseURL,
+                extra: """
+                    [adapters.irc]
+                    host = "127.0.0.1"
+                    port = \(server.tlsPort!)
+                    tls = true
+                    \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
+                    nick = "herald"
+                    channels = ["#harbour"]
+                    require_account = false
+                    """)
             return (try HeraldProcess(["run", "--config", dir.file("herald.toml")]), dir)
         }
         let (untrusted, d1) = try run(caFile: nil)
-        try await untrusted.waitFor("the certificate to be refused") { _, err in err.contains { $0.contains("disconnected; reconnecting") } }
+        try await untrusted.waitFor("the certificate to be refused") { _, err in
+            err.contains { $0.contains("disconnected; reconnecting") }
+        }
         kill(untrusted.process.processIdentifier, SIGTERM)
         _ = try await untrusted.waitForExit()
         #expect(!alice.lines.contains { $0.command == "JOIN" && $0.nick == "herald" }, "an unverified server is never joined")
@@ -180,7 +186,9 @@ struct IRCEndToEndTests {
         defer { kill(p.process.processIdentifier, SIGTERM) }
         try await alice.waitFor("herald_ to join") { $0.contains { $0.command == "JOIN" && $0.nick == "herald_" } }
         squatter.quit()
-        try await alice.waitFor("the nick to be regained") { $0.contains { $0.command == "NICK" && $0.nick == "herald_" && $0.params.first == "herald" } }
+        try await alice.waitFor("the nick to be regained") {
+            $0.contains { $0.command == "NICK" && $0.nick == "herald_" && $0.params.first == "herald" }
+        }
         try await alice.say("herald: back?", to: "#harbour")
         try await alice.waitFor("an answer under the regained nick") { IRCTestClient.messages(in: $0, from: "herald").count == 1 }
         kill(p.process.processIdentifier, SIGTERM)

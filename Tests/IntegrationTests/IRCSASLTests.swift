@@ -8,26 +8,23 @@ import Testing
 struct IRCSASLTests {
     func config(_ dir: TempDir, net: SASLNetwork, model: StubOpenAIServer) throws -> String {
         let path = dir.file("herald.toml")
-        try """
-            state_dir = "\(dir.file("state"))"
-            [models.local]
-            url = "\(model.baseURL)"
-            [profiles.default]
-            model = "local"
-            [adapters.irc]
-            account = "net"
-            host = "127.0.0.1"
-            port = \(net.port)
-            tls = false
-            nick = "herald"
-            channels = ["#team"]
-            sasl_user = "heraldbot"
-            sasl_password_env = "HERALD_TEST_SASL"
-            sasl_required = true
-            require_account = true
-            allowed_accounts = ["alice"]
-            send_rate = 20
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        _ = TestConfig.write(
+            in: dir, modelURL: model.baseURL,
+            extra: """
+                [adapters.irc]
+                account = "net"
+                host = "127.0.0.1"
+                port = \(net.port)
+                tls = false
+                nick = "herald"
+                channels = ["#team"]
+                sasl_user = "heraldbot"
+                sasl_password_env = "HERALD_TEST_SASL"
+                sasl_required = true
+                require_account = true
+                allowed_accounts = ["alice"]
+                send_rate = 20
+                """)
         return path
     }
 
@@ -41,17 +38,24 @@ struct IRCSASLTests {
         let alice = try await net.register("alice", password: "al1cepass")
         try await alice.send("JOIN #team")
         let mallory = try await IRCTestClient(nick: "mallory", port: net.port, join: ["#team"])
-        let p = try HeraldProcess(["run", "--config", try config(dir, net: net, model: model)], environment: ["HERALD_TEST_SASL": "b0tpass"])
+        let p = try HeraldProcess(
+            ["run", "--config", try config(dir, net: net, model: model)], environment: ["HERALD_TEST_SASL": "b0tpass"])
         defer { kill(p.process.processIdentifier, SIGTERM) }
         try await alice.waitFor("herald to join") { $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
-        try await p.waitFor("the SASL login in the log") { _, err in err.contains { $0.contains("registered") && $0.contains("account=heraldbot") } }
+        try await p.waitFor("the SASL login in the log") { _, err in
+            err.contains { $0.contains("registered") && $0.contains("account=heraldbot") }
+        }
         try await alice.say("herald: hello from alice", to: "#team")
-        try await alice.waitFor("the answer to alice") { IRCTestClient.messages(in: $0, from: "herald").contains { $0.params[1] == "echo: hello from alice" } }
+        try await alice.waitFor("the answer to alice") {
+            IRCTestClient.messages(in: $0, from: "herald").contains { $0.params[1] == "echo: hello from alice" }
+        }
         try await mallory.say("herald: hello from mallory", to: "#team")
         try await mallory.waitFor("the refusal") { IRCTestClient.messages(in: $0, from: "herald").count == 2 }
         kill(p.process.processIdentifier, SIGTERM)
         _ = try await p.waitForExit()
-        #expect(!model.requests.contains { $0.contains { $0.content.contains("mallory") } }, "a nick without the account never reaches the model")
+        #expect(
+            !model.requests.contains { $0.contains { $0.content.contains("mallory") } },
+            "a nick without the account never reaches the model")
         #expect(mallory.messages(from: "herald").last?.params[1].contains("echo") == false)
         #expect(!p.stderr.joined().contains("b0tpass"), "the password is never logged")
     }
@@ -64,11 +68,14 @@ struct IRCSASLTests {
         let bot = try await net.register("heraldbot", password: "b0tpass")
         bot.quit()
         let watcher = try await IRCTestClient(nick: "watcher", port: net.port, join: ["#team"])
-        let p = try HeraldProcess(["run", "--config", try config(dir, net: net, model: model)], environment: ["HERALD_TEST_SASL": "wrong-password"])
+        let p = try HeraldProcess(
+            ["run", "--config", try config(dir, net: net, model: model)], environment: ["HERALD_TEST_SASL": "wrong-password"])
         try await p.waitFor("the SASL failure") { _, err in err.contains { $0.contains("SASL authentication failed") } }
         kill(p.process.processIdentifier, SIGTERM)
         _ = try await p.waitForExit()
-        #expect(!watcher.lines.contains { $0.command == "JOIN" && $0.nick?.hasPrefix("herald") == true }, "never went on unauthenticated")
+        #expect(
+            !watcher.lines.contains { $0.command == "JOIN" && $0.nick?.hasPrefix("herald") == true },
+            "never went on unauthenticated")
         #expect(!p.stderr.joined().contains("wrong-password"))
     }
 }

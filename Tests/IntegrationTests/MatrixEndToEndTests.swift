@@ -17,20 +17,17 @@ struct MatrixEndToEndTests {
             user = try await MatrixTestUser.register(name, on: server)
             model = try StubOpenAIServer()
             config = dir.file("herald.toml")
-            try """
-                state_dir = "\(dir.file("state"))"
-                [models.local]
-                url = "\(model.baseURL)"
-                [profiles.default]
-                model = "local"
-                [adapters.matrix]
-                homeserver = "\(user.base)"
-                user = "\(user.localpart)"
-                password_env = "HERALD_TEST_MATRIX_PASSWORD"
-                allowed_users = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
-                sync_timeout_seconds = 5
-                timeline_limit = \(timelineLimit)
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            _ = TestConfig.write(
+                in: dir, modelURL: model.baseURL,
+                extra: """
+                    [adapters.matrix]
+                    homeserver = "\(user.base)"
+                    user = "\(user.localpart)"
+                    password_env = "HERALD_TEST_MATRIX_PASSWORD"
+                    allowed_users = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
+                    sync_timeout_seconds = 5
+                    timeline_limit = \(timelineLimit)
+                    """)
         }
 
         func start(fault: String? = nil) throws -> HeraldProcess {
@@ -53,7 +50,9 @@ struct MatrixEndToEndTests {
         let p = try bot.start()
         _ = try await alice.waitForMessages(room, "nothing") { _ in true }
         try await withDeadline(60, "the bot to join") {
-            while try await !alice.joined(room).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+            while try await !alice.joined(room).contains(bot.user.userID) {
+                _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000")
+            }
         }
         try await alice.say(room, "hello room")
         let root = try await alice.say(room, "a thread starts here")
@@ -69,7 +68,9 @@ struct MatrixEndToEndTests {
         #expect(replies.contains { $0.body == "echo: hello room" && $0.content["m.relates_to"] == nil })
         let store = try SQLiteStore(path: bot.dir.file("state/herald.sqlite"))
         let sessions = try await store.sessions(limit: 10).map(\.session.conversation)
-        #expect(sessions.contains { $0.chat == room && $0.thread == nil } && sessions.contains { $0.chat == room && $0.thread == root })
+        #expect(
+            sessions.contains { $0.chat == room && $0.thread == nil }
+                && sessions.contains { $0.chat == room && $0.thread == root })
         // The thread's prompt holds nothing of the room's other session.
         let threadPrompt = try #require(bot.model.requests.first { $0.contains { $0.content == "inside the thread" } })
         #expect(!threadPrompt.contains { $0.content == "hello room" })
@@ -82,7 +83,9 @@ struct MatrixEndToEndTests {
         let room = try await alice.createRoom(invite: [bot.user.userID])
         var p = try bot.start()
         try await withDeadline(60, "the bot to join") {
-            while try await !alice.joined(room).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+            while try await !alice.joined(room).contains(bot.user.userID) {
+                _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000")
+            }
         }
         try await alice.say(room, "before")
         _ = try await alice.waitForMessages(room, "the first answer") { $0.contains { $0.body == "echo: before" } }
@@ -116,7 +119,9 @@ struct MatrixEndToEndTests {
         // A message in an ordinary room afterwards proves the bot went on syncing past them.
         let open = try await alice.createRoom(invite: [bot.user.userID])
         try await withDeadline(60, "the bot to join") {
-            while try await !alice.joined(open).contains(bot.user.userID) { _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000") }
+            while try await !alice.joined(open).contains(bot.user.userID) {
+                _ = try await alice.call("GET", "/_matrix/client/v3/sync?timeout=2000")
+            }
         }
         try await alice.say(open, "ping")
         _ = try await alice.waitForMessages(open, "the answer") { $0.contains { $0.body == "echo: ping" } }
@@ -183,7 +188,9 @@ struct MatrixEndToEndTests {
         }
         // A later message makes a barrier: anything a loop would have sent is before it.
         try await alice.say(room, "\(one.user.localpart): last one")
-        _ = try await alice.waitForMessages(room, "the last answer") { $0.contains { $0.sender == one.user.userID && $0.body?.hasSuffix("last one") == true } }
+        _ = try await alice.waitForMessages(room, "the last answer") {
+            $0.contains { $0.sender == one.user.userID && $0.body?.hasSuffix("last one") == true }
+        }
         try await one.stop(p1)
         try await two.stop(p2)
         let fromBots = try await alice.messages(room).filter { [one.user.userID, two.user.userID].contains($0.sender ?? "") }
@@ -204,7 +211,9 @@ struct MatrixEndToEndTests {
         doomed.kill9()
         _ = try await doomed.waitForExit()
         let p = try bot.start()
-        try await p.waitFor("the resend") { _, err in err.contains { $0.contains("resending a delivery interrupted by a crash (idempotent)") } }
+        try await p.waitFor("the resend") { _, err in
+            err.contains { $0.contains("resending a delivery interrupted by a crash (idempotent)") }
+        }
         try await alice.say(room, "and after")
         _ = try await alice.waitForMessages(room, "the next answer") { $0.contains { $0.body == "echo: and after" } }
         try await bot.stop(p)
@@ -221,7 +230,9 @@ struct MatrixEndToEndTests {
         try await waitJoined(alice, room, [bot.user])
         let bytes = Data("harbour minutes: tiles on Monday".utf8)
         let mxc = try await alice.upload(bytes, type: "text/plain", name: "minutes.txt")
-        try await alice.send(room, ["msgtype": "m.file", "body": "minutes.txt", "url": mxc, "info": ["mimetype": "text/plain", "size": bytes.count]])
+        try await alice.send(
+            room,
+            ["msgtype": "m.file", "body": "minutes.txt", "url": mxc, "info": ["mimetype": "text/plain", "size": bytes.count]])
         _ = try await alice.waitForMessages(room, "the answer") { $0.contains { $0.sender == bot.user.userID } }
         try await bot.stop(p)
         let media = String(mxc.split(separator: "/").last ?? "")
@@ -243,7 +254,9 @@ struct MatrixEndToEndTests {
             events.filter { $0.sender == bot.user.userID }.count >= 3
         }
         try await bot.stop(p)
-        #expect(all.filter { $0.sender == bot.user.userID }.compactMap(\.body) == ["echo: one", "echo: two", "echo: three"], "delayed, in order, once each")
+        #expect(
+            all.filter { $0.sender == bot.user.userID }.compactMap(\.body) == ["echo: one", "echo: two", "echo: three"],
+            "delayed, in order, once each")
         #expect(p.stderr.contains { $0.contains("M_LIMIT_EXCEEDED") }, "the server did rate-limit us")
     }
 }
