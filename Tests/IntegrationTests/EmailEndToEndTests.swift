@@ -174,7 +174,13 @@ struct EmailEndToEndTests {
             messageID: MailPeer.messageID(),
             authenticated: false, extraHeaders: ["Authentication-Results: evil.example; dkim=pass header.d=test.local"])
         try await MailPeer.submit(forged, from: "attacker@evil.example", to: bot.address)
-        // A genuine mail last: once it is answered, the three before it have been read.
+        // Authenticated, but nobody Herald knows: no answer, not even a pairing code.
+        let stranger = MailPeer.address("stranger")
+        try await MailPeer.submit(
+            MailPeer.mail(
+                from: stranger, to: bot.address, subject: "hello", body: "Who are you?", messageID: MailPeer.messageID()),
+            from: stranger, to: bot.address)
+        // A genuine mail last: once it is answered, the ones before it have been read.
         try await MailPeer.submit(
             MailPeer.mail(
                 from: alice, to: bot.address, subject: "Real", body: "A real question.", messageID: MailPeer.messageID()),
@@ -190,6 +196,33 @@ struct EmailEndToEndTests {
         #expect(log.contains("Auto-Submitted: auto-replied"))
         #expect(log.contains("a delivery report") || log.contains("a bounce"))
         #expect(log.contains("the sender is not authenticated"))
+        #expect(log.contains("unknown sender"))
+        #expect(try MailPeer.spooled(stranger).isEmpty, "no pairing code to a stranger by default")
+    }
+
+    @Test func withPairingOnAStrangerGetsACodeAndIsAnsweredOnceApproved() async throws {
+        let stranger = MailPeer.address("stranger")
+        let bot = try Bot(allowed: [], extra: "pairing = true")
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        try await MailPeer.submit(
+            MailPeer.mail(from: stranger, to: bot.address, subject: "hi", body: "Can we talk?", messageID: MailPeer.messageID()),
+            from: stranger,
+            to: bot.address)
+        let notice = try #require(try await MailPeer.waitForMail(to: stranger, count: 1, seconds: 20).first)
+        let text = MailContent(notice).text
+        let code = try #require(
+            text.firstRange(of: /pairing code is ([A-Z0-9]{8})/).map { String(text[$0].suffix(8)) }, "\(text)")
+        #expect(bot.model.requests.isEmpty, "no model call before approval")
+        let approve = try HeraldProcess(["pair", "approve", code, "--config", bot.config])
+        #expect(try await approve.waitForExit() == 0)
+        try await MailPeer.submit(
+            MailPeer.mail(from: stranger, to: bot.address, subject: "hi again", body: "Now?", messageID: MailPeer.messageID()),
+            from: stranger,
+            to: bot.address)
+        let replies = try await MailPeer.waitForMail(to: stranger, count: 2, seconds: 20)
+        try await bot.stop(p)
+        #expect(MailContent(replies[1]).text.contains("echo: Subject: hi again"))
     }
 
     @Test func realMailEncodingsAreRead() async throws {
@@ -302,7 +335,8 @@ struct EmailEndToEndTests {
         // dovecot-uidvalidity counter stays, so the new value is always a different one.
         let box = try MailPeer.requireDir() + "/mail/" + bot.address.split(separator: "@")[0]
         let before = try imapUIDValidity(box)
-        for f in try FileManager.default.contentsOfDirectory(atPath: box) where f.hasPrefix("dovecot-uidlist") || f.hasPrefix("dovecot.index") || f.hasPrefix("dovecot.list.index") {
+        for f in try FileManager.default.contentsOfDirectory(atPath: box)
+        where f.hasPrefix("dovecot-uidlist") || f.hasPrefix("dovecot.index") || f.hasPrefix("dovecot.list.index") {
             try FileManager.default.removeItem(atPath: box + "/" + f)
         }
         try await MailPeer.submit(

@@ -55,6 +55,12 @@ extension EmailAdapter {
             log.warning("mail not answered: the sender is not authenticated", ["uid": "\(uid)", "from": from])
             return nil
         }
+        guard config.pairing || config.allowedSenders.contains(from) else {
+            log.info(
+                "mail not answered: unknown sender (add to allowed_senders, or set pairing = true)",
+                ["uid": "\(uid)", "from": from])
+            return nil
+        }
         // A mail without Message-ID gets a stable one from its bytes, so a resync still dedupes.
         let messageID = h.messageIDs("Message-ID").first ?? "sha256-\(SHA256.hex(raw).prefix(32))@herald.invalid"
         let inReplyTo = h.messageIDs("In-Reply-To")

@@ -26,6 +26,9 @@ public struct EmailConfig: Sendable {
     public var authservID: String?
     /// The deployment says its own server is the only way in and checks senders itself.
     public var trustServer = false
+    /// Unknown (but authenticated) senders get a pairing code by mail. Off by default: anyone
+    /// with a DKIM key for their own domain could make Herald write to them.
+    public var pairing = false
     /// Each IDLE ends after this long and starts again (servers and NAT drop longer ones).
     public var idleRestart: Duration = .seconds(300)
     /// Without IDLE: how often to look for new mail.
@@ -55,6 +58,7 @@ public struct EmailConfig: Sendable {
         allowedSenders = Set((try r.strings("allowed_senders") ?? []).map { $0.lowercased() })
         authservID = try r.string("authserv_id")
         trustServer = try r.bool("trust_server") ?? false
+        pairing = try r.bool("pairing") ?? false
         if !trustServer && authservID == nil && !allowedSenders.isEmpty {
             throw r.error(
                 "allowed_senders", "allowed_senders needs authserv_id (whose DKIM/SPF results to believe) or trust_server = true")
