@@ -121,7 +121,9 @@ enum ContextDay {
         let offered = await backend.supportsTools() ? tools : []
         let specs = offered.filter { p.config.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !skills.isEmpty) }.map(\.spec)
         let system = SystemPrompt.text(soul: p.soul, memory: nil, skills: skills, summary: nil)
-        r.prefixTokens = (await backend.countTokens(system) ?? 0) + (await backend.countTokens(SystemPrompt.toolsText(specs)) ?? 0)
+        var toolTokens = await backend.countToolTokens(specs)
+        if toolTokens == nil { toolTokens = await backend.countTokens(SystemPrompt.toolsText(specs)) }
+        r.prefixTokens = (await backend.countTokens(system) ?? 0) + (toolTokens ?? 0)
         return r
     }
 }

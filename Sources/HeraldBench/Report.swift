@@ -128,8 +128,8 @@ struct Report {
             them from the prompt, which would hide what a monolith's schemas cost. Tokens are the server's own
             counts (its tokenizer); cached tokens are what llama.cpp reused from the slot's prompt cache.
             Summary calls count as model calls and their tokens are included. "Fixed prefix" is one request's
-            system prompt plus tool schemas in Herald's own rendering, by /tokenize; the template's JSON and
-            its tool instructions add more to every request that has tools.
+            system prompt plus what its tools add as the template renders them (/apply-template with and
+            without the tools, counted by /tokenize).
             Reproduce: `make bench-context` (starts the server, runs
             `.build/release/HeraldBench --context-day http://127.0.0.1:18085 --markdown BENCHMARKS.md`).
 

@@ -31,6 +31,33 @@ import Testing
         #expect(line.contains("  0 tokens"), "no tokens counted for schemas: \(line)")
     }
 
+    /// `/context` counts tool schemas as the server's template renders them, so its number is
+    /// what a request with the tools really costs over the same request without them.
+    @Test(.enabled(if: Peers.llamaToolsEnabled, "needs the llama.cpp peer with a tool template: run `make test`"))
+    func contextCountsToolSchemasAsTheServerCharges() async throws {
+        let llama = try Peers.requireLlamaTools()
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let profile = Profile(config: ProfileConfig(name: "default", models: ["llama"], toolsets: ["memory"]), soul: Self.soul)
+        let h = try GatewayHarness(adapters: [adapter], models: ["llama": llama + "/v1"], profiles: [profile])
+        try await adapter.receive("/context", chat: "on")
+        try await adapter.receive("Where are the tiles for pier 3?", chat: "on", direct: true)
+        try await adapter.receive("/toolset off memory", chat: "off")
+        try await adapter.receive("Where are the tiles for pier 3?", chat: "off", direct: true)
+        try await adapter.waitFor("four replies", seconds: 120) { $0.count == 4 }
+        await h.shutdown()
+        let reply = try #require(adapter.texts(in: "on").first)
+        let line = try #require(reply.split(separator: "\n").first { $0.contains("tool schemas") }, "\(reply)")
+        let counted = try #require(Int(line.split(separator: " ").first { Int($0) != nil } ?? ""), "\(line)")
+        func prompt(_ chat: String) async throws -> Int {
+            let session = try await h.store.activeSession(for: adapter.conversation(chat), profile: "default")
+            return try #require(try await h.store.usage(sessionID: session.id).first?.usage.promptTokens)
+        }
+        let charged = try await prompt("on") - prompt("off")
+        #expect(charged > 100, "the memory schema and the template's tool instructions cost tokens: \(charged)")
+        // Two tokens of slack: where the tools block meets the system text, the tokenizer may merge.
+        #expect(abs(counted - charged) <= 2, "/context says \(counted), the server charged \(charged)")
+    }
+
     @Test(.enabled(if: Peers.llamaEnabled, "needs the llama.cpp peer: run `make test`"))
     func overTheBudgetOldTurnsAreSummarisedAndTheCachedPrefixSurvivesAMemoryChangeElsewhere() async throws {
         let llama = try Peers.requireLlama()
@@ -72,7 +99,9 @@ import Testing
         #expect(last.promptTokens <= bound, "prompt \(last.promptTokens) tokens, bound \(bound)")
         #expect(everything > profile.config.historyTokens * 2, "the whole history (\(everything) tokens) is far over the budget")
         let soulTokens = try await tokenCount(Self.soul, llama)
-        #expect(last.cachedTokens >= soulTokens, "the persona prefix came from llama.cpp's cache (\(last.cachedTokens) cached, soul \(soulTokens))")
+        #expect(
+            last.cachedTokens >= soulTokens,
+            "the persona prefix came from llama.cpp's cache (\(last.cachedTokens) cached, soul \(soulTokens))")
     }
 
     @Test(.enabled(if: Peers.llamaEnabled, "needs the llama.cpp peer: run `make test`"))
@@ -87,7 +116,8 @@ import Testing
         await h.shutdown()
         let reply = try #require(adapter.texts(in: "c").first)
         #expect(reply.hasSuffix("_(answered by local; big unavailable)_"), "\(reply)")
-        let usage = try await h.store.usage(sessionID: try await h.store.activeSession(for: adapter.conversation("c"), profile: "default").id)
+        let usage = try await h.store.usage(
+            sessionID: try await h.store.activeSession(for: adapter.conversation("c"), profile: "default").id)
         #expect(usage.map(\.usage.model).allSatisfy { $0 != "big" })
     }
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # peers.sh start|stop: the real servers the tests talk to, on loopback.
 #   llama.cpp (xllamacpp) with the tiny generated GGUF, 1 thread, 2 slots: 127.0.0.1:18091
+#   the same with a chat template that renders tools (Tests/Peers/chatml-tools.jinja): 18092
+#   Synapse 18008; Dovecot 11143/11993/12424 and the SMTP peer 12525/12465 (see start_mail)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PEERS=${PEERS:-.peers}
 VENV=${VENV:-.venv}
 PORT=${TEST_LLAMA_PORT:-18091}
+TOOLS_PORT=${TEST_LLAMA_TOOLS_PORT:-18092}
 mkdir -p "$PEERS"
 
 start() {
@@ -18,6 +21,15 @@ start() {
     exit 1
   fi
   echo "peers: llama.cpp (tiny model) on 127.0.0.1:$PORT"
+  # The same model with a chat template that renders tools (the tiny model's own has none).
+  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$TOOLS_PORT" --threads 1 --parallel 1 --ctx 4096 \
+    --chat-template Tests/Peers/chatml-tools.jinja >"$PEERS/llama-tools.log" 2>&1 &
+  echo $! >"$PEERS/llama-tools.pid"
+  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$TOOLS_PORT/health" 60; then
+    cat "$PEERS/llama-tools.log" >&2
+    exit 1
+  fi
+  echo "peers: llama.cpp (tiny model, tool template) on 127.0.0.1:$TOOLS_PORT"
   start_synapse
   start_mail
 }

@@ -31,7 +31,7 @@ extension Agent {
         let specs = toolsWork ? offeredTools(context).map(\.spec) : []
         parts.append(
             PromptPart(
-                name: "tool schemas", tokens: await tokens.count(SystemPrompt.toolsText(specs), backend),
+                name: "tool schemas", tokens: await tokens.tools(specs, backend),
                 detail: !toolsWork
                     ? "none: \(name)'s chat template has no tools" : specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")))
         let kept = Self.window(context.history, budget: context.profile.config.historyTokens)
@@ -50,7 +50,7 @@ extension Agent {
                 role: .system,
                 content: SystemPrompt.text(soul: profile.soul, memory: context.state.frozenMemory, skills: context.skills, summary: summary))
         }
-        let toolTokens = await tokens.count(SystemPrompt.toolsText(tools), backend)
+        let toolTokens = await tokens.tools(tools, backend)
         let fixed = await tokens.count(system().content, backend) + toolTokens + userTokens
         // A quarter of the window stays free for the answer.
         let budget = max(0, min(profile.config.historyTokens, window - fixed - window / 4))

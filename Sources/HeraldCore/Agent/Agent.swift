@@ -92,12 +92,14 @@ public struct Agent: Sendable {
                     reply: reply, appended: appended, usage: prepared.usage, userTokens: userTokens, answeredBy: backend.name,
                     failed: [], compaction: prepared.compaction, notice: prepared.notice)
             }
-            let call = SessionMessage(role: .assistant, content: response.text, tokens: response.usage.completionTokens, toolCalls: response.toolCalls)
+            let call = SessionMessage(
+                role: .assistant, content: response.text, tokens: response.usage.completionTokens, toolCalls: response.toolCalls)
             messages.append(call)
             appended.append(call)
             for c in response.toolCalls {
                 let result = await run(c, offered: offered, context: context)
-                let m = SessionMessage(role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: c.id)
+                let m = SessionMessage(
+                    role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: c.id)
                 messages.append(m)
                 appended.append(m)
             }
@@ -134,6 +136,17 @@ final class TokenCounter: Sendable {
             if c.count > 512 { c.removeAll() }
             c[key] = n
         }
+        return n
+    }
+
+    /// The tokens `tools` add to a request: the server's own rendering where it can tell,
+    /// else Herald's rendering counted by its tokenizer.
+    func tools(_ specs: [ToolSpec], _ backend: any ModelBackend) async -> Int {
+        if specs.isEmpty { return 0 }
+        let key = backend.name + "\u{1}" + specs.map(\.name).joined(separator: ",")
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        guard let n = await backend.countToolTokens(specs) else { return await count(SystemPrompt.toolsText(specs), backend) }
+        cache.withLock { $0[key] = n }
         return n
     }
 }

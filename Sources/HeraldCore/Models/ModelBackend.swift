@@ -74,10 +74,14 @@ public protocol ModelBackend: Sendable {
     /// False when the server says the model's chat template cannot carry tools (llama-server
     /// then drops them from the prompt without a word): tools are not offered at all.
     func supportsTools() async -> Bool
+    /// What `tools` add to a prompt as the server's chat template renders them (schemas and
+    /// the template's own tool instructions), when the server can tell.
+    func countToolTokens(_ tools: [ToolSpec]) async -> Int?
 }
 
 extension ModelBackend {
     public func supportsTools() async -> Bool { true }
+    public func countToolTokens(_ tools: [ToolSpec]) async -> Int? { nil }
 
     /// A rough count for servers without a tokenizer endpoint: about 3.5 bytes a token.
     public static func estimateTokens(_ text: String) -> Int { text.utf8.count * 2 / 7 + 4 }

@@ -49,8 +49,9 @@ public actor OpenAIBackend: ModelBackend {
         if case .unknown = kind {} else { return kind }
         do {
             let r = try await client.send(
-                HTTPRequest(url: root + "/props", headers: headers, connectTimeout: .seconds(3), timeout: .seconds(5),
-                            caFile: config.caFile), limit: 1 << 20)
+                HTTPRequest(
+                    url: root + "/props", headers: headers, connectTimeout: .seconds(3), timeout: .seconds(5),
+                    caFile: config.caFile), limit: 1 << 20)
             guard r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
                 json["default_generation_settings"] != nil || json["total_slots"] != nil
             else {
@@ -63,7 +64,9 @@ public actor OpenAIBackend: ModelBackend {
             // Older servers do not say; assume tools work there.
             let tools = (json["chat_template_caps"] as? [String: Any])?["supports_tools"] as? Bool ?? true
             kind = .llama(contextPerSlot: ctx, slots: slots, tools: tools)
-            log.info("llama-server detected", ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)", "tools": tools ? "yes" : "no"])
+            log.info(
+                "llama-server detected",
+                ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)", "tools": tools ? "yes" : "no"])
             if !tools {
                 log.warning(
                     "the model's chat template has no tool support: llama.cpp would drop tool schemas, so this model gets no tools",
@@ -80,6 +83,28 @@ public actor OpenAIBackend: ModelBackend {
         if let c = config.contextTokens { return c }
         if case .llama(let ctx, _, _) = await probe() { return ctx }
         return nil
+    }
+
+    /// llama-server renders the same two-message prompt with and without the tools
+    /// (`/apply-template`) and counts both; the difference is what the tools cost.
+    public func countToolTokens(_ tools: [ToolSpec]) async -> Int? {
+        guard !tools.isEmpty, case .llama(_, _, true) = await probe() else { return nil }
+        let messages = [SessionMessage(role: .system, content: "s"), SessionMessage(role: .user, content: "u")]
+        func rendered(_ withTools: Bool) async -> String? {
+            let body = ChatRequestBody(
+                model: config.model, messages: messages, toolsJSON: withTools ? toolsJSON(tools) : nil, maxTokens: 1,
+                temperature: 0,
+                slot: nil
+            ).encoded()
+            guard let r = try? await client.send(.json(root + "/apply-template", body: body, headers: headers), limit: 16 << 20),
+                r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]
+            else { return nil }
+            return json["prompt"] as? String
+        }
+        guard let with = await rendered(true), let without = await rendered(false),
+            let a = await countTokens(with), let b = await countTokens(without)
+        else { return nil }
+        return max(0, a - b)
     }
 
     public func supportsTools() async -> Bool {
@@ -120,7 +145,9 @@ public actor OpenAIBackend: ModelBackend {
 
     // MARK: - Completion
 
-    public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
+    public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws
+        -> ModelResponse
+    {
         let server = await probe()
         var slot: Int?
         if case .llama(_, let slots, _) = server { slot = self.slot(for: request.sessionID, slots: slots) }
@@ -134,7 +161,9 @@ public actor OpenAIBackend: ModelBackend {
         return try await stream(payload: payload, started: started, onDelta: onDelta)
     }
 
-    private func stream(payload: Data, started: ContinuousClock.Instant, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
+    private func stream(payload: Data, started: ContinuousClock.Instant, onDelta: @escaping @Sendable (String) async -> Void)
+        async throws -> ModelResponse
+    {
         let response: HTTPStreamingResponse
         do {
             response = try await client.stream(
@@ -181,12 +210,13 @@ public actor OpenAIBackend: ModelBackend {
 
     /// The encoded `tools` array; each spec is encoded once per backend.
     private func toolsJSON(_ specs: [ToolSpec]) -> String {
-        "[" + specs.map { spec in
-            if let cached = encodedTools[spec.name], cached.spec == spec { return cached.json }
-            let json = ChatRequestBody.tool(spec)
-            encodedTools[spec.name] = (spec, json)
-            return json
-        }.joined(separator: ",") + "]"
+        "["
+            + specs.map { spec in
+                if let cached = encodedTools[spec.name], cached.spec == spec { return cached.json }
+                let json = ChatRequestBody.tool(spec)
+                encodedTools[spec.name] = (spec, json)
+                return json
+            }.joined(separator: ",") + "]"
     }
 }
 

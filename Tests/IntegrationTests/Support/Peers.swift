@@ -7,12 +7,24 @@ enum Peers {
     static let environment = ProcessInfo.processInfo.environment
     static let required = environment["HERALD_REQUIRE_PEERS"] == "1"
     static let llamaURL = environment["HERALD_TEST_LLAMA_URL"]
+    /// The tiny model again, with a chat template that renders tools.
+    static let llamaToolsURL = environment["HERALD_TEST_LLAMA_TOOLS_URL"]
 
     /// True when a llama.cpp test needs to run: the peer is configured, or `make test` requires it.
     static let llamaEnabled = llamaURL != nil || required
 
     static func requireLlama() throws -> String {
-        try #require(llamaURL, "the llama.cpp peer is not configured: run `make test` (it starts the peers and sets HERALD_TEST_LLAMA_URL)")
+        try #require(
+            llamaURL, "the llama.cpp peer is not configured: run `make test` (it starts the peers and sets HERALD_TEST_LLAMA_URL)"
+        )
+    }
+
+    static let llamaToolsEnabled = llamaToolsURL != nil || required
+
+    static func requireLlamaTools() throws -> String {
+        try #require(
+            llamaToolsURL,
+            "the llama.cpp peer with a tool template is not configured: run `make test` (it sets HERALD_TEST_LLAMA_TOOLS_URL)")
     }
 }
 
@@ -31,7 +43,9 @@ final class TempDir: Sendable {
 }
 
 /// Runs `body` with a deadline; a test waits on events, and the deadline only bounds a failure.
-func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws
+    -> T
+{
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
