@@ -116,6 +116,8 @@ struct Report {
             "- \(b.name): **\(pct(b.prompt, a.prompt))** of (a)'s prompt tokens (aim: at most 25%); "
                 + "**\(pct(b.cachedAfterFirst, b.promptAfterFirst))** of its prompt tokens from the second call of each session on came from the cache (aim: at least 90%)."
         }
+        let lean = results.count > 1 ? results[1] : a
+        let leanShare = pct(lean.prefixTokens * lean.turns, lean.prompt)
         return """
             ### Lean isolated sessions against one monolithic thread (\(Date().formatted(.iso8601)))
 
@@ -139,14 +141,13 @@ struct Report {
 
             \(verdicts.joined(separator: "\n"))
 
-            How to read it: splitting the day into three sessions divides the history each prompt carries
-            by about three, but not the fixed part: every lean request still carries the persona, its skill
-            line and its tool schemas, and with three 20-turn workstreams that fixed part is nearly half of a
-            lean request. The ratio therefore has a floor near a third on this day; it falls as days get
-            longer (the monolith's history grows with every turn, a lean session's stops at its budget) and
-            as lean profiles switch off tools they do not need. With the shipped 1,500-token budget the lean
-            sessions barely reach their budget in a 20-turn workstream; a tighter budget summarises earlier
-            and carries less, at the price of summary calls and a colder cache.
+            How to read it: three workstreams of equal length split the history exactly three ways, so by
+            history alone the lean sessions would carry a third of the monolith's tokens. The fixed part of a
+            request (persona, skill lines, tool schemas) shrinks from \(a.prefixTokens) to \(lean.prefixTokens) tokens, \(leanShare) of an
+            average lean request. A quarter is out of reach on a day this short: below a third only the
+            history budget helps, once a workstream's history outgrows it (the monolith's keeps growing, a lean
+            session's stops at its budget), that is on longer days or with a smaller budget, at the price of
+            summary calls and a colder cache.
             """
     }
 
