@@ -141,6 +141,27 @@ struct EmailEndToEndTests {
         #expect(sessions.map(\.profile) == ["librarian"])
     }
 
+    @Test func whenTheServerDropsTheConnectionHeraldReconnectsAndMissesNothing() async throws {
+        let alice = MailPeer.address("alice")
+        let bot = try Bot(allowed: [alice])
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        // The server process serving Herald's IDLE dies (what a restart or a cut link looks
+        // like from the client): Dovecot names it "imap [USER ...]".
+        let user = String(bot.address.split(separator: "@")[0])
+        let kill = try ChildProcess(["/usr/bin/pkill", "-9", "-f", "imap \\[\(user) "])
+        await kill.wait()
+        try await p.waitFor("the reconnect") { _, err in err.filter { $0.contains("IMAP ready") }.count == 2 }
+        #expect(p.stderr.contains { $0.contains("IMAP session ended; reconnecting") })
+        try await MailPeer.submit(
+            MailPeer.mail(from: alice, to: bot.address, subject: "after", body: "Still there?", messageID: MailPeer.messageID()),
+            from: alice,
+            to: bot.address)
+        let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
+        try await bot.stop(p)
+        #expect(MailContent(replies[0]).text.contains("Still there?"))
+    }
+
     @Test func automaticMailBouncesAndForgedSendersGetNoAnswer() async throws {
         let alice = MailPeer.address("alice")
         let bot = try Bot(allowed: [alice])

@@ -54,6 +54,7 @@ ssl = yes
 ssl_cert = <$d/cert.pem
 ssl_key = <$d/key.pem
 disable_plaintext_auth = no
+verbose_proctitle = yes
 auth_mechanisms = plain login
 passdb {
   driver = static
