@@ -76,7 +76,7 @@ enum ContextDay {
         let store = try SQLiteStore(path: dir + "/herald.sqlite")
         let model = ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 48, temperature: 0, maxConcurrent: 3)
         let backend = OpenAIBackend(config: model)
-        let adapter = DayAdapter()
+        let adapter = BenchAdapter(account: "day")
         // Every tool `herald run` would offer; each profile's tool sets pick from them.
         let config = HeraldConfig(
             stateDirectory: dir, profilesDirectory: dir, defaultProfile: profiles[0].name, models: ["llama": model],
@@ -92,7 +92,7 @@ enum ContextDay {
         let start = ContinuousClock.now
         for i in 0..<turns {
             for s in streams.indices {
-                try await adapter.roundTrip(message(s, i), chat: chats(s))
+                try await adapter.roundTrip(message(s, i), chat: chats(s), direct: true)
             }
         }
         let elapsed = ContinuousClock.now - start
@@ -125,39 +125,5 @@ enum ContextDay {
         if toolTokens == nil { toolTokens = await backend.countTokens(SystemPrompt.toolsText(specs)) }
         r.prefixTokens = (await backend.countTokens(system) ?? 0) + (toolTokens ?? 0)
         return r
-    }
-}
-
-/// Sends a message and returns when the model's reply to it has been delivered.
-final class DayAdapter: ChatAdapter {
-    let id = AdapterID(platform: Platform("bench"), account: "day")
-    let capabilities = AdapterCapabilities(maxMessageLength: 1 << 20, lengthUnit: .utf16, dialect: .plain)
-    let allowedSenders: Set<String> = ["user"]
-    private let intake = Mutex<Intake?>(nil)
-    private let ready = Latch()
-    private let waiting = Mutex<[String: CheckedContinuation<Void, Never>]>([:])
-
-    func run(intake: Intake) async throws {
-        self.intake.withLock { $0 = intake }
-        ready.set()
-        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
-    }
-
-    func roundTrip(_ text: String, chat: String) async throws {
-        await ready.wait()
-        let intake = self.intake.withLock { $0 }!
-        let message = InboundMessage(
-            conversation: ConversationRef(platform: id.platform, account: id.account, chat: chat),
-            sender: Sender(id: "user", displayName: "user"), eventID: UUID().uuidString, text: text, direct: true)
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            waiting.withLock { $0[chat] = c }
-            Task { try? await intake.commit([message]) }
-        }
-    }
-
-    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
-        // Notices (a failed summary) arrive before the reply; only the reply ends the turn.
-        if !entry.message.isNotice { waiting.withLock { $0.removeValue(forKey: entry.message.conversation.chat) }?.resume() }
-        return DeliveryReceipt(platformMessageIDs: ["\(entry.id)"])
     }
 }
