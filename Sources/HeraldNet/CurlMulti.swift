@@ -100,6 +100,10 @@ func httpError(for code: CURLcode) -> HTTPError {
         return HTTPError(.tls, text)
     case CURLE_ABORTED_BY_CALLBACK:
         return HTTPError(.cancelled, text)
+    case CURLE_LOGIN_DENIED:
+        return HTTPError(.loginDenied, text)
+    case CURLE_USE_SSL_FAILED:
+        return HTTPError(.tls, "the server does not offer TLS (STARTTLS)")
     case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
         return HTTPError(.invalidRequest, text)
     default:

@@ -77,11 +77,8 @@ public final class LineConnection: Sendable {
             Thread.detachNewThread { c.resume(returning: curl_easy_perform(handle.value)) }
         }
         guard code == CURLE_OK else {
-            let message = String(cString: curl_easy_strerror(code))
             curl_easy_cleanup(easy)
-            let kind: HTTPError.Code =
-                code == CURLE_COULDNT_CONNECT ? .couldNotConnect : code == CURLE_LOGIN_DENIED ? .loginDenied : code == CURLE_USE_SSL_FAILED ? .tls : .transport
-            throw HTTPError(kind, message)
+            throw httpError(for: code)
         }
         var sock: curl_socket_t = -1
         ccurl_getinfo_socket(easy, CURLINFO_ACTIVESOCKET, &sock)

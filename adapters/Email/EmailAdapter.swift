@@ -44,7 +44,9 @@ public final class EmailAdapter: ChatAdapter {
             } catch let e as HTTPError where e.code == .loginDenied || e.code == .tls {
                 // Wrong credentials or no TLS: retrying fast would only lock the account.
                 failures += 4
-                log.error("cannot log in to IMAP", ["error": e.message])
+                log.error(
+                    e.code == .tls ? "IMAP: TLS failed (certificate, or no STARTTLS)" : "IMAP: the server refused the login",
+                    ["error": e.message])
                 try await Task.sleep(for: config.backoff.delay(after: failures))
             } catch {
                 if Task.isCancelled { return }
