@@ -21,28 +21,32 @@ extension Gateway {
             TurnCommit(
                 inboxID: entry.id, sessionID: context.session.id,
                 appended: [SessionMessage(role: .user, content: message.text), SessionMessage(role: .assistant, content: reply)],
-                replies: [OutboundMessage(conversation: message.replyConversation, text: reply, replyTo: message.eventID, inboxID: entry.id)],
+                replies: [
+                    OutboundMessage(
+                        conversation: message.replyConversation, text: reply, replyTo: message.eventID, inboxID: entry.id)
+                ],
                 sender: message.senderKey))
     }
 
     /// `/find`, `/recent`, `/refile`, from any profile's chat.
     func library(_ command: ChatCommand, message: InboundMessage, session: SessionRecord) async throws -> String {
-        let owner = settings.artifactsShared ? nil : message.senderKey
+        let access = ArtifactAccess(store: store, shared: settings.artifactsShared)
         switch command.name {
         case "find":
             guard !command.arguments.isEmpty else { return "Usage: /find QUERY" }
-            let hits = try await store.searchArtifacts(command.arguments, owner: owner, limit: 10)
-            return hits.isEmpty ? "Nothing in the library matches \"\(command.arguments)\"." : hits.map(\.line).joined(separator: "\n")
+            let hits = try await access.search(command.arguments, for: message.senderKey, limit: 10)
+            return hits.isEmpty
+                ? "Nothing in the library matches \"\(command.arguments)\"." : hits.map(\.line).joined(separator: "\n")
         case "recent":
-            let items = try await store.recentArtifacts(owner: owner, limit: 10)
+            let items = try await access.recent(for: message.senderKey, limit: 10)
             return items.isEmpty ? "The library is empty." : items.map(\.line).joined(separator: "\n")
         default:
             guard let librarian else { return "The library is not set up." }
-            guard let id = Int64(command.arguments.trimmingCharacters(in: CharacterSet(charactersIn: "# "))),
-                let a = try await store.artifact(id: id), owner == nil || a.owner == owner
-            else { return "Usage: /refile ID (an id from /recent or /find)" }
+            guard let a = try await access.item(command.arguments, for: message.senderKey) else {
+                return "Usage: /refile ID (an id from /recent or /find)"
+            }
             let chain = try await turnContext(session: session, message: message, freeze: false).chain
-            guard let again = try await librarian.refile(a.id, chain: chain) else { return "No artifact #\(id)." }
+            guard let again = try await librarian.refile(a.id, chain: chain) else { return "No artifact #\(a.id)." }
             return "Refiled " + again.line
         }
     }

@@ -25,14 +25,10 @@ public struct ArtifactSaveTool: AgentTool {
 }
 
 public struct ArtifactSearchTool: AgentTool {
-    let store: any Store
-    let shared: Bool
+    let access: ArtifactAccess
     public let toolset = "artifacts"
 
-    public init(store: any Store, shared: Bool) {
-        self.store = store
-        self.shared = shared
-    }
+    public init(access: ArtifactAccess) { self.access = access }
 
     public let spec = ToolSpec(
         name: "artifact_search",
@@ -42,21 +38,17 @@ public struct ArtifactSearchTool: AgentTool {
             """)
 
     public func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
-        let hits = try await store.searchArtifacts(try arguments.required("query"), owner: shared ? nil : context.sender, limit: 8)
+        let hits = try await access.search(try arguments.required("query"), for: context.sender, limit: 8)
         guard !hits.isEmpty else { return "Nothing in the library matches." }
         return hits.map { $0.line + ($0.summary.map { "\n  " + $0 } ?? "") }.joined(separator: "\n")
     }
 }
 
 public struct ArtifactGetTool: AgentTool {
-    let store: any Store
-    let shared: Bool
+    let access: ArtifactAccess
     public let toolset = "artifacts"
 
-    public init(store: any Store, shared: Bool) {
-        self.store = store
-        self.shared = shared
-    }
+    public init(access: ArtifactAccess) { self.access = access }
 
     public let spec = ToolSpec(
         name: "artifact_get",
@@ -66,9 +58,10 @@ public struct ArtifactGetTool: AgentTool {
             """)
 
     public func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
-        guard let id = Int64(try arguments.required("id").trimmingCharacters(in: CharacterSet(charactersIn: "# "))),
-            let a = try await store.artifact(id: id), shared || a.owner == context.sender
-        else { throw ToolError("no library item with that id") }
-        return "\(a.line)\nSource: \(a.canonicalURL ?? a.source)\n" + (a.summary.map { "Summary: \($0)\n" } ?? "") + "\n" + String(a.text.prefix(6000))
+        guard let a = try await access.item(try arguments.required("id"), for: context.sender) else {
+            throw ToolError("no library item with that id")
+        }
+        return "\(a.line)\nSource: \(a.canonicalURL ?? a.source)\n" + (a.summary.map { "Summary: \($0)\n" } ?? "") + "\n"
+            + String(a.text.prefix(6000))
     }
 }

@@ -17,9 +17,9 @@ public enum StandardTools {
         let librarian = Librarian(
             store: store, web: config.web, directory: (config.stateDirectory as NSString).appendingPathComponent("artifacts"),
             backends: backends)
+        let access = ArtifactAccess(store: store, shared: config.artifactsShared)
         tools += [
-            ArtifactSaveTool(librarian: librarian), ArtifactSearchTool(store: store, shared: config.artifactsShared),
-            ArtifactGetTool(store: store, shared: config.artifactsShared),
+            ArtifactSaveTool(librarian: librarian), ArtifactSearchTool(access: access), ArtifactGetTool(access: access),
         ]
         var limits = DelegateTool.Limits(
             maxConcurrent: config.delegation.maxConcurrent
