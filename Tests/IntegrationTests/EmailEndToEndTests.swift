@@ -53,6 +53,15 @@ struct EmailEndToEndTests {
             _ = try await p.waitForExit()
         }
 
+        /// A person's plain mail to Herald through the submission server; returns its Message-ID.
+        @discardableResult
+        func send(from: String, subject: String, body: String, messageID id: String = MailPeer.messageID()) async throws -> String
+        {
+            try await MailPeer.submit(
+                MailPeer.mail(from: from, to: address, subject: subject, body: body, messageID: id), from: from, to: address)
+            return id
+        }
+
         func store() throws -> SQLiteStore { try SQLiteStore(path: dir.file("state/herald.sqlite")) }
 
         /// The root Message-IDs of the sessions Herald keeps.
@@ -69,10 +78,7 @@ struct EmailEndToEndTests {
         // Sent only after Herald sits in IDLE, with polling set to an hour: only IDLE's push
         // can get this answered within the deadline.
         let first = MailPeer.messageID()
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "Harbour plan", body: "Which pier first?", messageID: first),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "Harbour plan", body: "Which pier first?", messageID: first)
         let reply1 = try #require(try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20).first)
         #expect(reply1.headers["In-Reply-To"] == "<\(first)>")
         #expect(reply1.headers.messageIDs("References") == [first])
@@ -97,10 +103,7 @@ struct EmailEndToEndTests {
 
         // A new mail with the same subject is a new thread: the subject never joins threads.
         let third = MailPeer.messageID()
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "Harbour plan", body: "Unrelated question.", messageID: third),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "Harbour plan", body: "Unrelated question.", messageID: third)
         _ = try await MailPeer.waitForMail(to: alice, count: 3, seconds: 20)
         try await bot.stop(p)
         #expect(try await bot.sessionRoots() == [first, third])
@@ -153,10 +156,7 @@ struct EmailEndToEndTests {
         await kill.wait()
         try await p.waitFor("the reconnect") { _, err in err.filter { $0.contains("IMAP ready") }.count == 2 }
         #expect(p.stderr.contains { $0.contains("IMAP session ended; reconnecting") })
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "after", body: "Still there?", messageID: MailPeer.messageID()),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "after", body: "Still there?")
         let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         try await bot.stop(p)
         #expect(MailContent(replies[0]).text.contains("Still there?"))
@@ -197,16 +197,9 @@ struct EmailEndToEndTests {
         try await MailPeer.submit(forged, from: "attacker@evil.example", to: bot.address)
         // Authenticated, but nobody Herald knows: no answer, not even a pairing code.
         let stranger = MailPeer.address("stranger")
-        try await MailPeer.submit(
-            MailPeer.mail(
-                from: stranger, to: bot.address, subject: "hello", body: "Who are you?", messageID: MailPeer.messageID()),
-            from: stranger, to: bot.address)
+        try await bot.send(from: stranger, subject: "hello", body: "Who are you?")
         // A genuine mail last: once it is answered, the ones before it have been read.
-        try await MailPeer.submit(
-            MailPeer.mail(
-                from: alice, to: bot.address, subject: "Real", body: "A real question.", messageID: MailPeer.messageID()),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "Real", body: "A real question.")
         let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         try await bot.stop(p)
         #expect(replies.count == 1)
@@ -226,10 +219,7 @@ struct EmailEndToEndTests {
         let bot = try Bot(allowed: [], extra: "pairing = true")
         defer { bot.model.stop() }
         let p = try await bot.start()
-        try await MailPeer.submit(
-            MailPeer.mail(from: stranger, to: bot.address, subject: "hi", body: "Can we talk?", messageID: MailPeer.messageID()),
-            from: stranger,
-            to: bot.address)
+        try await bot.send(from: stranger, subject: "hi", body: "Can we talk?")
         let notice = try #require(try await MailPeer.waitForMail(to: stranger, count: 1, seconds: 20).first)
         let text = MailContent(notice).text
         let code = try #require(
@@ -237,10 +227,7 @@ struct EmailEndToEndTests {
         #expect(bot.model.requests.isEmpty, "no model call before approval")
         let approve = try HeraldProcess(["pair", "approve", code, "--config", bot.config])
         #expect(try await approve.waitForExit() == 0)
-        try await MailPeer.submit(
-            MailPeer.mail(from: stranger, to: bot.address, subject: "hi again", body: "Now?", messageID: MailPeer.messageID()),
-            from: stranger,
-            to: bot.address)
+        try await bot.send(from: stranger, subject: "hi again", body: "Now?")
         let replies = try await MailPeer.waitForMail(to: stranger, count: 2, seconds: 20)
         try await bot.stop(p)
         #expect(MailContent(replies[1]).text.contains("echo: Subject: hi again"))
@@ -329,10 +316,7 @@ struct EmailEndToEndTests {
         defer { bot.model.stop() }
         let p = try await bot.start()
         let big = String(repeating: String(repeating: "x", count: 75) + "\n", count: 20_000)  // 1.5 MB
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "huge log", body: big, messageID: MailPeer.messageID()),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "huge log", body: big)
         _ = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 30)
         try await bot.stop(p)
         let user = try #require(bot.model.requests.first?.last { $0.role == "user" }?.content)
@@ -346,9 +330,7 @@ struct EmailEndToEndTests {
         let bot = try Bot(allowed: [alice])
         defer { bot.model.stop() }
         var p = try await bot.start()
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "one", body: "First mail.", messageID: MailPeer.messageID()),
-            from: alice, to: bot.address)
+        try await bot.send(from: alice, subject: "one", body: "First mail.")
         _ = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         try await bot.stop(p)
         // Dovecot forgets the UIDs it gave: the same mails come back under a new UIDVALIDITY
@@ -360,9 +342,7 @@ struct EmailEndToEndTests {
         where f.hasPrefix("dovecot-uidlist") || f.hasPrefix("dovecot.index") || f.hasPrefix("dovecot.list.index") {
             try FileManager.default.removeItem(atPath: box + "/" + f)
         }
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "two", body: "Second mail.", messageID: MailPeer.messageID()),
-            from: alice, to: bot.address)
+        try await bot.send(from: alice, subject: "two", body: "Second mail.")
         p = try await bot.start()
         try await p.waitFor("the resync") { _, err in err.contains { $0.contains("UIDVALIDITY changed") } }
         let replies = try await MailPeer.waitForMail(to: alice, count: 2, seconds: 20)
@@ -386,21 +366,14 @@ struct EmailEndToEndTests {
         let bot = try Bot(allowed: [dropper, rejected])
         defer { bot.model.stop() }
         let p = try await bot.start()
-        try await MailPeer.submit(
-            MailPeer.mail(from: dropper, to: bot.address, subject: "hi", body: "Answer me.", messageID: MailPeer.messageID()),
-            from: dropper,
-            to: bot.address)
+        try await bot.send(from: dropper, subject: "hi", body: "Answer me.")
         // The SMTP peer takes the first DATA and closes without 250; Herald cannot know it
         // arrived and sends again. Both copies carry one Message-ID, so mail clients show one.
         let copies = try await MailPeer.waitForMail(to: dropper, count: 2, seconds: 30)
         #expect(copies.count == 2)
         #expect(copies[0].headers["Message-ID"] != nil && copies[0].headers["Message-ID"] == copies[1].headers["Message-ID"])
 
-        try await MailPeer.submit(
-            MailPeer.mail(
-                from: rejected, to: bot.address, subject: "hi", body: "Answer me too.", messageID: MailPeer.messageID()),
-            from: rejected,
-            to: bot.address)
+        try await bot.send(from: rejected, subject: "hi", body: "Answer me too.")
         try await p.waitFor("the 550") { _, err in err.contains { $0.contains("smtp 550") } }
         let store = try bot.store()
         try await withDeadline(20, "the outbox to settle") {
@@ -419,10 +392,7 @@ struct EmailEndToEndTests {
         let bot = try Bot(allowed: [alice], imap: "imap://127.0.0.1:11143", smtp: "smtps://127.0.0.1:12465")
         defer { bot.model.stop() }
         var p = try await bot.start(fault: "inbound-committed")
-        try await MailPeer.submit(
-            MailPeer.mail(from: alice, to: bot.address, subject: "crash", body: "Survive this.", messageID: MailPeer.messageID()),
-            from: alice,
-            to: bot.address)
+        try await bot.send(from: alice, subject: "crash", body: "Survive this.")
         try await p.waitFor("the fault point") { _, err in err.contains { $0.contains("FAULT inbound-committed") } }
         p.kill9()
         _ = try await p.waitForExit()
