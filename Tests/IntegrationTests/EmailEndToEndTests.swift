@@ -17,7 +17,7 @@ struct EmailEndToEndTests {
 
         init(
             allowed: [String], imap: String = "imaps://127.0.0.1:11993", smtp: String = "smtp://127.0.0.1:12525",
-            extra: String = ""
+            poll: Int = 3600, extra: String = ""
         ) throws {
             let mail = try MailPeer.requireDir()
             model = try StubOpenAIServer()
@@ -34,7 +34,7 @@ struct EmailEndToEndTests {
                     ca_file = "\(mail)/cert.pem"
                     allowed_senders = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
                     authserv_id = "\(MailPeer.authserv)"
-                    poll_seconds = 3600
+                    poll_seconds = \(poll)
                     \(extra)
                     """)
         }
@@ -160,6 +160,19 @@ struct EmailEndToEndTests {
         let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         try await bot.stop(p)
         #expect(MailContent(replies[0]).text.contains("Still there?"))
+    }
+
+    @Test func aServerWithoutIdleIsPolled() async throws {
+        let alice = MailPeer.address("alice")
+        // The second Dovecot reads the same mailboxes and does not offer IDLE.
+        let bot = try Bot(allowed: [alice], imap: "imaps://127.0.0.1:11994", poll: 1)
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        #expect(p.stderr.contains { $0.contains("IMAP ready") && $0.contains("idle=no (polling)") })
+        try await bot.send(from: alice, subject: "polled", body: "Found me?")
+        let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
+        try await bot.stop(p)
+        #expect(MailContent(replies[0]).text.contains("Found me?"))
     }
 
     @Test func automaticMailBouncesAndForgedSendersGetNoAnswer() async throws {

@@ -36,7 +36,8 @@ start() {
 
 # Mail: Dovecot (IMAP 11143 with STARTTLS, IMAPS 11993, IDLE, LMTP 12424) with one mailbox per
 # user name and the password "secret" for every user, and the aiosmtpd submission server
-# (Tests/Peers/smtp_peer.py: 12525 STARTTLS, 12465 TLS) delivering into it over LMTP.
+# (Tests/Peers/smtp_peer.py: 12525 STARTTLS, 12465 TLS) delivering into it over LMTP; a second
+# Dovecot without IDLE on IMAPS 11994 reads the same mailboxes.
 start_mail() {
   local d; d="$(cd "$PEERS" && pwd)/mail"
   rm -rf "$d" && mkdir -p "$d/run" "$d/state" "$d/mail" "$d/spool"
@@ -90,9 +91,18 @@ service lmtp {
 CONF
   /usr/sbin/dovecot -F -c "$d/dovecot.conf" >"$PEERS/dovecot.log" 2>&1 &
   echo $! >"$PEERS/dovecot.pid"
+  # A second Dovecot on the same mailboxes that does not offer IDLE (IMAPS 11994), for the
+  # polling path.
+  mkdir -p "$d/run2" "$d/state2"
+  sed -e "s|^base_dir = .*|base_dir = $d/run2|" -e "s|^state_dir = .*|state_dir = $d/state2|" \
+    -e "s|^protocols = .*|protocols = imap\nimap_capability = IMAP4rev1 SASL-IR LITERAL+ UIDPLUS|" \
+    -e "s|port = 11143|port = 11144|" -e "s|port = 11993|port = 11994|" -e "/^service lmtp {/,/^}/d" \
+    "$d/dovecot.conf" >"$d/dovecot-noidle.conf"
+  /usr/sbin/dovecot -F -c "$d/dovecot-noidle.conf" >"$PEERS/dovecot-noidle.log" 2>&1 &
+  echo $! >"$PEERS/dovecot-noidle.pid"
   "$VENV/bin/python" Tests/Peers/smtp_peer.py "$d" "$d/cert.pem" "$d/key.pem" >"$PEERS/smtp.log" 2>&1 &
   echo $! >"$PEERS/smtp.pid"
-  for port in 11143 11993 12424 12525 12465; do
+  for port in 11143 11993 11994 12424 12525 12465; do
     for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
     if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
       echo "peers: mail port $port did not open" >&2; cat "$PEERS/dovecot.log" "$PEERS/smtp.log" >&2; exit 1

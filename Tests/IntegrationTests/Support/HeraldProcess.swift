@@ -8,7 +8,8 @@ import Synchronization
 final class HeraldProcess: Sendable {
     let process: Process
     private let stdin: FileHandle
-    private let lines = Mutex<(out: [String], err: [String], waiters: WaiterList<([String], [String])>, closed: Bool)>(([], [], WaiterList(), false))
+    private let lines = Mutex<(out: [String], err: [String], waiters: WaiterList<([String], [String])>, closed: Bool)>(
+        ([], [], WaiterList(), false))
     private let exit = ExitState()
     /// Set when stdout and stderr reach EOF: every line the process wrote has been read.
     private let outDone = Latch()
@@ -85,8 +86,22 @@ final class HeraldProcess: Sendable {
     func closeInput() { try? stdin.close() }
 
     /// Waits until `predicate` holds over (stdout lines, stderr lines).
-    func waitFor(_ what: String, seconds: Double = 60, _ predicate: @escaping @Sendable ([String], [String]) -> Bool) async throws {
-        try await withDeadline(seconds, "\(what); stdout: \(stdout.suffix(5)), stderr: \(stderr.suffix(5))") { [self] in
+    func waitFor(_ what: String, seconds: Double = 60, _ predicate: @escaping @Sendable ([String], [String]) -> Bool) async throws
+    {
+        do {
+            try await waitForLines(what, seconds: seconds, predicate)
+        } catch var timeout as TimeoutError {
+            // The output as it is now, at the deadline (and whether the process is still there).
+            timeout.what +=
+                "; exited: \(process.isRunning ? "no" : "yes, \(process.terminationStatus)"); stdout: \(stdout.suffix(5)), stderr: \(stderr.suffix(5))"
+            throw timeout
+        }
+    }
+
+    private func waitForLines(_ what: String, seconds: Double, _ predicate: @escaping @Sendable ([String], [String]) -> Bool)
+        async throws
+    {
+        try await withDeadline(seconds, what) { [self] in
             await cancellableWait(
                 register: { id, c in
                     lines.withLock { s in
