@@ -83,8 +83,9 @@ enum ContextDay {
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0.config) }))
         let tools = StandardTools.make(config: config, store: store, backends: ["llama": backend]).tools
         let bindings = profiles.count == 1 ? [] : streams.indices.map { Binding(chat: chats($0), profile: profiles[$0].name) }
+        let agent = Agent(backends: ["llama": backend], tools: tools)
         let gateway = Gateway(
-            store: store, adapters: [adapter], agent: Agent(backends: ["llama": backend], tools: tools),
+            store: store, adapters: [adapter], agent: agent,
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
             router: Router(bindings: bindings, defaultProfile: profiles[0].name),
             access: AccessControl(store: store, config: AccessConfig()))
@@ -115,15 +116,13 @@ enum ContextDay {
             }
             r.summaries += try await store.sessionState(id: summary.session.id).summaryThrough > 0 ? 1 : 0
         }
-        // The fixed part every request of the first profile carries, by the real tokenizer.
+        // The fixed part every request of the first profile carries: what /context shows for a
+        // new session, without its history.
         let p = profiles[0]
-        let skills = p.enabledSkills(overrides: [:])
-        let offered = await backend.supportsTools() ? tools : []
-        let specs = offered.filter { p.config.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !skills.isEmpty) }.map(\.spec)
-        let system = SystemPrompt.text(soul: p.soul, memory: nil, skills: skills, summary: nil)
-        var toolTokens = await backend.countToolTokens(specs)
-        if toolTokens == nil { toolTokens = await backend.countTokens(SystemPrompt.toolsText(specs)) }
-        r.prefixTokens = (await backend.countTokens(system) ?? 0) + (toolTokens ?? 0)
+        let fresh = TurnContext(
+            profile: p, session: SessionRecord(id: "fixed", conversation: ConversationRef(platform: adapter.id.platform, account: adapter.id.account, chat: "fixed"), profile: p.name, createdAt: Date()),
+            state: SessionState(), skills: p.enabledSkills(overrides: [:]), toolsets: Set(p.config.toolsets), sender: "bench/user", history: [])
+        r.prefixTokens = await agent.plan(fresh)?.parts.filter { $0.name != "history" }.reduce(0) { $0 + $1.tokens } ?? 0
         return r
     }
 }

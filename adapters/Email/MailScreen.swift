@@ -51,8 +51,7 @@ public struct MailScreen: Sendable {
         // Only the topmost result of our server counts: the server prepends its own, and one
         // further down with our authserv-id was written by the sender (RFC 8601 section 5 asks
         // the server to remove those; not every one does).
-        if let header = h.all("Authentication-Results").first(where: { Self.parse($0).authservID == authservID }) {
-            let results = Self.parse(header)
+        if let results = h.all("Authentication-Results").lazy.map(Self.parse).first(where: { $0.authservID == authservID }) {
             for r in results.methods where r.result == "pass" {
                 switch r.method {
                 case "dkim":

@@ -28,7 +28,7 @@ extension Agent {
             parts.append(PromptPart(name: p.name, tokens: await tokens.count(p.text, backend), detail: detail))
         }
         let toolsWork = await backend.supportsTools()
-        let specs = toolsWork ? offeredTools(context).map(\.spec) : []
+        let specs = await offeredTools(context, for: backend).map(\.spec)
         parts.append(
             PromptPart(
                 name: "tool schemas", tokens: await tokens.tools(specs, backend),

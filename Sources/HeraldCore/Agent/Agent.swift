@@ -33,9 +33,11 @@ public struct Agent: Sendable {
         self.maxToolRounds = maxToolRounds
     }
 
-    /// The tools a turn offers: those of its enabled sets, and `skill_view` when a skill is on.
-    public func offeredTools(_ context: TurnContext) -> [any AgentTool] {
-        tools.filter { context.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !context.skills.isEmpty) }
+    /// The tools a turn offers: those of its enabled sets, and `skill_view` when a skill is on;
+    /// none for a model whose chat template cannot carry tools.
+    func offeredTools(_ context: TurnContext, for backend: any ModelBackend) async -> [any AgentTool] {
+        guard await backend.supportsTools() else { return [] }
+        return tools.filter { context.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !context.skills.isEmpty) }
     }
 
     public func respond(
@@ -75,7 +77,7 @@ public struct Agent: Sendable {
     ) async throws -> Outcome {
         let userTokens = await tokens.count(userText, backend)
         let user = SessionMessage(role: .user, content: userText, tokens: userTokens)
-        let offered = await backend.supportsTools() ? offeredTools(context) : []
+        let offered = await offeredTools(context, for: backend)
         let specs = offered.map(\.spec)
         var prepared = try await prepareHistory(context, backend: backend, tools: specs, userTokens: userTokens)
         var messages = prepared.messages + [user]
