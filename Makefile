@@ -68,7 +68,7 @@ peers-stop:
 test: venv $(TINY)
 	swift build --build-tests
 	@Tests/Peers/peers.sh start; trap "Tests/Peers/peers.sh stop" EXIT; \
-	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_LLAMA_TOOLS_URL=http://127.0.0.1:18092 HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 HERALD_TEST_MAIL_DIR=$(CURDIR)/$(PEERS)/mail swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
+	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_LLAMA_TOOLS_URL=http://127.0.0.1:18092 HERALD_TEST_LLAMA_CACHE_URL=http://127.0.0.1:18093 HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 HERALD_TEST_MAIL_DIR=$(CURDIR)/$(PEERS)/mail swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
 	exit $${PIPESTATUS[0]}
 
 lint:

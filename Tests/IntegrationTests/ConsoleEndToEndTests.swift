@@ -5,9 +5,9 @@ import Testing
 
 /// The whole pipeline through the real `herald chat` process and a real llama.cpp server.
 @Suite(.serialized) struct ConsoleEndToEndTests {
-    @Test(.enabled(if: Peers.llamaEnabled, "needs the llama.cpp peer: run `make test`"))
+    @Test(.enabled(if: Peers.llamaCacheEnabled, "needs the llama.cpp peer for the cache test: run `make test`"))
     func threeTurnConversationIsStoredCachedAndAnsweredInOrder() async throws {
-        let llama = try Peers.requireLlama()
+        let llama = try Peers.requireLlamaCache()
         let dir = TempDir()
         let config = TestConfig.write(in: dir, modelURL: llama + "/v1")
         let herald = try HeraldProcess(["chat", "--config", config, "--session", "e2e", "--no-stream"])

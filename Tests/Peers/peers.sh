@@ -2,6 +2,7 @@
 # peers.sh start|stop: the real servers the tests talk to, on loopback.
 #   llama.cpp (xllamacpp) with the tiny generated GGUF, 1 thread, 2 slots: 127.0.0.1:18091
 #   the same with a chat template that renders tools (Tests/Peers/chatml-tools.jinja): 18092
+#   the same again, for the one test that asserts on the prompt cache across turns: 18093
 #   Synapse 18008; Dovecot 11143/11993/12424 and the SMTP peer 12525/12465 (see start_mail)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,6 +10,7 @@ PEERS=${PEERS:-.peers}
 VENV=${VENV:-.venv}
 PORT=${TEST_LLAMA_PORT:-18091}
 TOOLS_PORT=${TEST_LLAMA_TOOLS_PORT:-18092}
+CACHE_PORT=${TEST_LLAMA_CACHE_PORT:-18093}
 mkdir -p "$PEERS"
 
 start() {
@@ -30,6 +32,16 @@ start() {
     exit 1
   fi
   echo "peers: llama.cpp (tiny model, tool template) on 127.0.0.1:$TOOLS_PORT"
+  # One more, used by a single test that checks the prompt cache across turns: requests from
+  # other tests running at the same time would evict its slot.
+  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$CACHE_PORT" --threads 1 --parallel 1 --ctx 4096 \
+    >"$PEERS/llama-cache.log" 2>&1 &
+  echo $! >"$PEERS/llama-cache.pid"
+  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$CACHE_PORT/health" 60; then
+    cat "$PEERS/llama-cache.log" >&2
+    exit 1
+  fi
+  echo "peers: llama.cpp (tiny model, for the cache test) on 127.0.0.1:$CACHE_PORT"
   start_synapse
   start_mail
 }

@@ -21,6 +21,17 @@ enum Peers {
 
     static let llamaToolsEnabled = llamaToolsURL != nil || required
 
+    /// The tiny model once more, for the one test that asserts on the prompt cache across turns:
+    /// other tests' requests on the shared server evict its slot now and then.
+    static let llamaCacheURL = environment["HERALD_TEST_LLAMA_CACHE_URL"]
+    static let llamaCacheEnabled = llamaCacheURL != nil || required
+
+    static func requireLlamaCache() throws -> String {
+        try #require(
+            llamaCacheURL,
+            "the llama.cpp peer for the cache test is not configured: run `make test` (it sets HERALD_TEST_LLAMA_CACHE_URL)")
+    }
+
     static func requireLlamaTools() throws -> String {
         try #require(
             llamaToolsURL,
