@@ -19,6 +19,8 @@ enum ContextDay {
         var cachedAfterFirst = 0
         /// System prompt and tool schemas of one request, by the server's tokenizer.
         var prefixTokens = 0
+        /// The fixed prefix part by part, as `/context` shows it.
+        var prefixParts: [Agent.PromptPart] = []
         var summaries = 0
         var seconds = 0.0
     }
@@ -122,7 +124,8 @@ enum ContextDay {
         let fresh = TurnContext(
             profile: p, session: SessionRecord(id: "fixed", conversation: ConversationRef(platform: adapter.id.platform, account: adapter.id.account, chat: "fixed"), profile: p.name, createdAt: Date()),
             state: SessionState(), skills: p.enabledSkills(overrides: [:]), toolsets: Set(p.config.toolsets), sender: "bench/user", history: [])
-        r.prefixTokens = await agent.plan(fresh)?.parts.filter { $0.name != "history" }.reduce(0) { $0 + $1.tokens } ?? 0
+        r.prefixParts = await agent.plan(fresh)?.parts.filter { $0.name != "history" } ?? []
+        r.prefixTokens = r.prefixParts.reduce(0) { $0 + $1.tokens }
         return r
     }
 }

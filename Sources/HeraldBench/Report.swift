@@ -117,6 +117,7 @@ struct Report {
                 + "**\(pct(b.cachedAfterFirst, b.promptAfterFirst))** of its prompt tokens from the second call of each session on came from the cache (aim: at least 90%)."
         }
         let lean = results.count > 1 ? results[1] : a
+        func parts(_ r: ContextDay.Result) -> String { r.prefixParts.map { "\($0.name) \($0.tokens)" }.joined(separator: ", ") }
         let leanShare = pct(lean.prefixTokens * lean.turns, lean.prompt)
         return """
             ### Lean isolated sessions against one monolithic thread (\(Date().formatted(.iso8601)))
@@ -140,6 +141,8 @@ struct Report {
             \(results.map(row).joined(separator: "\n"))
 
             \(verdicts.joined(separator: "\n"))
+
+            Fixed prefix part by part, as `/context` shows it: (a) \(parts(a)); (b) \(parts(lean)).
 
             How to read it: three workstreams of equal length split the history exactly three ways, so by
             history alone the lean sessions would carry a third of the monolith's tokens. The fixed part of a

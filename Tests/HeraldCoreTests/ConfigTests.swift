@@ -44,6 +44,7 @@ import Testing
             skills_dir = "shared-skills"
             [models.local]
             url = "http://127.0.0.1:8080/v1"
+            slots = [2, 3]
             [models.big]
             url = "https://gpu.example/v1"
             price = { prompt = 0.4, cached_prompt = 0.1, completion = 1.2 }
@@ -60,6 +61,7 @@ import Testing
         let p = try #require(c.profiles["default"])
         #expect(p.skills == ["morning-brief"] && p.toolsets == ["memory"])
         #expect(p.memoryChars == 500 && p.userMemoryChars == 300 && p.contextTokens == 8192)
+        #expect(c.models["local"]?.slots == [2, 3] && c.models["big"]?.slots == nil)
         #expect(c.models["local"]?.price.cost(of: Usage(model: "local", promptTokens: 1000, completionTokens: 1000)) == 0)
         let big = try #require(c.models["big"]?.price)
         // 600 fresh prompt tokens at 0.4, 400 cached at 0.1, 1000 completion at 1.2, per million.
@@ -83,6 +85,8 @@ import Testing
         ("[models.local]\nurl = \"http://x/v1\"\n[[bindings]]\nprofile = \"ghost\"\n", 4, "unknown profile 'ghost'"),
         ("[models.local]\nurl = \"http://x/v1\"\n[profiles.default]\nmodel = \"local\"\ntoolsets = [\"teleport\"]\n", 5, "unknown tool set 'teleport'"),
         ("[models.local]\nurl = \"http://x/v1\"\nprice = { prompt = 1, complete = 2 }\n", 3, "unknown key"),
+        ("[models.local]\nurl = \"http://x/v1\"\nslots = [1, 1]\n", 3, "distinct slot numbers"),
+        ("[models.local]\nurl = \"http://x/v1\"\nslots = [-1]\n", 3, "distinct slot numbers"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[jobs]]\nname = \"a\"\nschedule = \"61 * * * *\"\nprompt = \"p\"\n", 5, "job 'a': 61 is out of range"),
         ("time_zone = \"Mars/Olympus\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "unknown time zone"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[jobs]]\nname = \"a\"\nschedule = \"every 1h\"\nprompt = \"p\"\n", 3, "needs a target"),

@@ -48,12 +48,28 @@ import Testing
 
     @Test func theSystemPromptPutsTheStablePartsFirstAndLeavesOutEmptyOnes() {
         let skill = Skill(name: "brief", description: "Morning brief", body: "", tags: [], requiredTools: [], path: "")
-        let bare = SystemPrompt.text(soul: "SOUL", memory: "", skills: [], summary: nil)
-        #expect(bare == "SOUL")
-        let full = SystemPrompt.text(soul: "SOUL", memory: "- likes tea", skills: [skill], summary: "they met")
+        #expect(SystemPrompt.text(soul: "SOUL", memory: "", skills: []) == "SOUL")
+        let full = SystemPrompt.text(soul: "SOUL", memory: "- likes tea", skills: [skill])
         #expect(full.hasPrefix("SOUL\n\n- likes tea\n\n## Skills"))
-        #expect(full.contains("- brief: Morning brief"))
-        #expect(full.hasSuffix("they met"))
+        #expect(full.hasSuffix("- brief: Morning brief"))
+    }
+
+    /// A compaction changes the summary; it opens the first user message so the system prompt
+    /// (and the tool schemas rendered with it) stays the cached prefix.
+    @Test func theSummaryOpensTheFirstUserMessageAndLeavesTheSystemPromptAlone() {
+        let messages = [m(.system, "SOUL", 1), m(.assistant, "a0", 1), m(.user, "u1", 1), m(.user, "u2", 1)]
+        let merged = SystemPrompt.withSummary("they met", messages)
+        #expect(merged.map(\.content) == ["SOUL", "a0", SystemPrompt.summaryHeader + "\nthey met\n\nu1", "u2"])
+        #expect(SystemPrompt.withSummary(nil, messages) == messages)
+        #expect(SystemPrompt.withSummary("", messages) == messages)
+        #expect(SystemPrompt.withSummary("s", [m(.system, "SOUL", 1)]).map(\.content) == ["SOUL"])
+    }
+
+    @Test(arguments: [
+        ([Int]?.none, 3, [0, 1, 2]), ([1, 2], 3, [1, 2]), ([2, 5], 3, [2]), ([4], 2, [0, 1]),
+    ])
+    func sessionsArePinnedOnlyToTheConfiguredSlotsTheServerHas(configured: [Int]?, server: Int, pool: [Int]) {
+        #expect(OpenAIBackend.slotPool(configured, serverSlots: server) == pool)
     }
 }
 

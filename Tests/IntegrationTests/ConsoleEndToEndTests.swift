@@ -9,7 +9,8 @@ import Testing
     func threeTurnConversationIsStoredCachedAndAnsweredInOrder() async throws {
         let llama = try Peers.requireLlamaCache()
         let dir = TempDir()
-        let config = TestConfig.write(in: dir, modelURL: llama + "/v1")
+        // Slot 0 of the cache peer is this test's; the compaction test runs on 1 and 2.
+        let config = TestConfig.write(in: dir, modelURL: llama + "/v1", slots: [0])
         let herald = try HeraldProcess(["chat", "--config", config, "--session", "e2e", "--no-stream"])
         let turns = ["Hello, who are you?", "Tell me about the sea.", "And about the mountains?"]
         for (i, text) in turns.enumerated() {

@@ -2,7 +2,8 @@
 # peers.sh start|stop: the real servers the tests talk to, on loopback.
 #   llama.cpp (xllamacpp) with the tiny generated GGUF, 1 thread, 2 slots: 127.0.0.1:18091
 #   the same with a chat template that renders tools (Tests/Peers/chatml-tools.jinja): 18092
-#   the same again, for the one test that asserts on the prompt cache across turns: 18093
+#   the same again with 3 slots, for the tests that assert on the prompt cache across turns
+#   (the console test pins slot 0, the compaction test slots 1 and 2): 18093
 #   Synapse 18008; Dovecot 11143/11993/12424 and the SMTP peer 12525/12465 (see start_mail)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,9 +33,9 @@ start() {
     exit 1
   fi
   echo "peers: llama.cpp (tiny model, tool template) on 127.0.0.1:$TOOLS_PORT"
-  # One more, used by a single test that checks the prompt cache across turns: requests from
-  # other tests running at the same time would evict its slot.
-  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$CACHE_PORT" --threads 1 --parallel 1 --ctx 4096 \
+  # One more, for the tests that check the prompt cache across turns: requests from other tests
+  # running at the same time would evict their slots. Each takes its own slots (`slots`).
+  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$CACHE_PORT" --threads 1 --parallel 3 --ctx 6144 \
     >"$PEERS/llama-cache.log" 2>&1 &
   echo $! >"$PEERS/llama-cache.pid"
   if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$CACHE_PORT/health" 60; then

@@ -80,7 +80,7 @@ public struct Agent: Sendable {
         let offered = await offeredTools(context, for: backend)
         let specs = offered.map(\.spec)
         var prepared = try await prepareHistory(context, backend: backend, tools: specs, userTokens: userTokens)
-        var messages = prepared.messages + [user]
+        var messages = SystemPrompt.withSummary(prepared.summary, prepared.messages + [user])
         var appended: [SessionMessage] = []
         for round in 0...maxToolRounds {
             let response = try await backend.complete(

@@ -46,21 +46,38 @@ public struct TurnContext: Sendable {
 }
 
 /// The system prompt, most stable part first so a change late in it keeps the cached prefix
-/// before it: persona, frozen memory, skill index, summary. No time, no counters.
+/// before it: persona, frozen memory, skill index. No time, no counters, and no summary: a
+/// compaction changes the summary, and the persona, skills and tool schemas (which the chat
+/// template renders into the same block) must stay in llama.cpp's cache across it.
 public enum SystemPrompt {
     public static let skillsHeader = "## Skills\nCall skill_view with a skill's name to read its instructions before using it."
-    public static let summaryHeader = "## Summary of the earlier conversation"
+    public static let summaryHeader = "[Summary of our earlier conversation]"
 
-    public static func parts(soul: String, memory: String?, skills: [Skill], summary: String?) -> [(name: String, text: String)] {
+    public static func parts(soul: String, memory: String?, skills: [Skill]) -> [(name: String, text: String)] {
         var parts: [(String, String)] = [("soul", soul)]
         if let memory, !memory.isEmpty { parts.append(("memory", memory)) }
         if !skills.isEmpty { parts.append(("skill index", skillsHeader + "\n" + skills.map(\.indexLine).joined(separator: "\n"))) }
-        if let summary, !summary.isEmpty { parts.append(("summary", summaryHeader + "\n" + summary)) }
         return parts
     }
 
-    public static func text(soul: String, memory: String?, skills: [Skill], summary: String?) -> String {
-        parts(soul: soul, memory: memory, skills: skills, summary: summary).map(\.text).joined(separator: "\n\n")
+    public static func text(soul: String, memory: String?, skills: [Skill]) -> String {
+        parts(soul: soul, memory: memory, skills: skills).map(\.text).joined(separator: "\n\n")
+    }
+
+    /// The summary as it opens the first user message after the system prompt (a message of
+    /// its own would break templates that insist on alternating roles).
+    public static func summaryBlock(_ summary: String?) -> String? {
+        guard let summary, !summary.isEmpty else { return nil }
+        return summaryHeader + "\n" + summary + "\n\n"
+    }
+
+    /// `messages` (a system prompt, then history starting with a user message) with the
+    /// summary put in front of the first user message.
+    public static func withSummary(_ summary: String?, _ messages: [SessionMessage]) -> [SessionMessage] {
+        guard let block = summaryBlock(summary), let i = messages.firstIndex(where: { $0.role == .user }) else { return messages }
+        var out = messages
+        out[i].content = block + out[i].content
+        return out
     }
 
     /// Tool schemas as they weigh in the prompt (the chat template renders them as text).

@@ -15,6 +15,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var contextTokens: Int?
     /// How many requests may run on this backend at once (llama-server: its slot count).
     public var maxConcurrent: Int
+    /// llama-server: the slots this Herald may pin sessions to (nil: all of them). Two
+    /// programs sharing one server each take their own slots, or they evict each other's cache.
+    public var slots: [Int]?
     /// A command that starts this backend's server; Herald then runs and supervises it.
     public var launch: [String]?
     public var caFile: String?
@@ -43,8 +46,9 @@ public struct ModelConfig: Sendable, Equatable {
     public init(
         name: String, url: String, model: String = "local", apiKey: SecretRef? = nil, maxTokens: Int = 512,
         temperature: Double = 0.7, timeoutSeconds: Int = 300, contextTokens: Int? = nil, maxConcurrent: Int = 4,
-        launch: [String]? = nil, caFile: String? = nil, price: Price = Price()
+        slots: [Int]? = nil, launch: [String]? = nil, caFile: String? = nil, price: Price = Price()
     ) {
+        self.slots = slots
         self.price = price
         self.name = name
         self.url = url

@@ -10,6 +10,8 @@ struct ChatRequestBody {
     var messages: [SessionMessage]
     /// The `tools` array, already encoded (see `tools(_:)`), or nil for none.
     var toolsJSON: String?
+    /// "none": the tools are in the prompt, but the model must answer in text.
+    var toolChoice: String?
     var maxTokens: Int
     var temperature: Double
     /// llama-server: keep the prompt cache and pin the session to this slot.
@@ -26,7 +28,10 @@ struct ChatRequestBody {
         out += "],\"stream\":true,\"stream_options\":{\"include_usage\":true}"
         out += ",\"max_tokens\":\(maxTokens),\"temperature\":\(temperature.isFinite ? temperature : 0)"
         if let slot { out += ",\"cache_prompt\":true,\"id_slot\":\(slot)" }
-        if let toolsJSON { out += ",\"tools\":" + toolsJSON }
+        if let toolsJSON {
+            out += ",\"tools\":" + toolsJSON
+            if let toolChoice { out += ",\"tool_choice\":\"\(toolChoice)\"" }
+        }
         out += "}"
         return Data(out.utf8)
     }

@@ -16,14 +16,22 @@ public struct ToolSpec: Sendable, Equatable {
 public struct ModelRequest: Sendable {
     public var messages: [SessionMessage]
     public var tools: [ToolSpec]
+    /// Whether the model may call `tools` (`.none` sends them only so the prompt stays the same).
+    public var toolChoice: ToolChoice
     public var maxTokens: Int?
     public var temperature: Double?
     /// The session asking; llama-server pins each session to a slot so its prompt cache is reused.
     public var sessionID: String
 
-    public init(messages: [SessionMessage], tools: [ToolSpec] = [], maxTokens: Int? = nil, temperature: Double? = nil, sessionID: String) {
+    public enum ToolChoice: String, Sendable { case auto, none }
+
+    public init(
+        messages: [SessionMessage], tools: [ToolSpec] = [], toolChoice: ToolChoice = .auto, maxTokens: Int? = nil,
+        temperature: Double? = nil, sessionID: String
+    ) {
         self.messages = messages
         self.tools = tools
+        self.toolChoice = toolChoice
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.sessionID = sessionID

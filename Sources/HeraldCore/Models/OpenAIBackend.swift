@@ -67,6 +67,11 @@ public actor OpenAIBackend: ModelBackend {
             log.info(
                 "llama-server detected",
                 ["context": ctx.map(String.init) ?? "?", "slots": "\(slots)", "tools": tools ? "yes" : "no"])
+            if let configured = config.slots, !configured.contains(where: { $0 < slots }) {
+                log.warning(
+                    "none of the configured slots exists on the server: using all of its slots",
+                    ["model": config.name, "slots": configured.map(String.init).joined(separator: ","), "server slots": "\(slots)"])
+            }
             if !tools {
                 log.warning(
                     "the model's chat template has no tool support: llama.cpp would drop tool schemas, so this model gets no tools",
@@ -123,22 +128,31 @@ public actor OpenAIBackend: ModelBackend {
         return tokens.count
     }
 
-    /// The slot for a session: its own if it has one, else a free one, else the least recently used.
+    /// The slot for a session: its own if it has one, else a free one, else the least recently
+    /// used, among the slots this Herald may use (`slots` in the config, else all).
     private func slot(for session: String, slots: Int) -> Int {
         if let i = slotOwners.firstIndex(of: session) {
             slotOwners.remove(at: i)
             slotOwners.append(session)
             return slotIndex[session] ?? 0
         }
+        let pool = Self.slotPool(config.slots, serverSlots: slots)
         var used = Set(slotIndex.values)
-        if slotOwners.count >= slots, let evicted = slotOwners.first {
+        if slotOwners.count >= pool.count, let evicted = slotOwners.first {
             slotOwners.removeFirst()
             if let s = slotIndex.removeValue(forKey: evicted) { used.remove(s) }
         }
-        let free = (0..<slots).first { !used.contains($0) } ?? 0
+        let free = pool.first { !used.contains($0) } ?? pool[0]
         slotOwners.append(session)
         slotIndex[session] = free
         return free
+    }
+
+    /// The configured slots the server has; all of its slots when none are configured or none
+    /// of them exist (the probe warns about that).
+    static func slotPool(_ configured: [Int]?, serverSlots: Int) -> [Int] {
+        let pool = configured?.filter { $0 < serverSlots } ?? []
+        return pool.isEmpty ? Array(0..<serverSlots) : pool
     }
     private var slotIndex: [String: Int] = [:]
     private var encodedTools: [String: (spec: ToolSpec, json: String)] = [:]
@@ -153,6 +167,7 @@ public actor OpenAIBackend: ModelBackend {
         if case .llama(_, let slots, _) = server { slot = self.slot(for: request.sessionID, slots: slots) }
         let payload = ChatRequestBody(
             model: config.model, messages: request.messages, toolsJSON: request.tools.isEmpty ? nil : toolsJSON(request.tools),
+            toolChoice: request.toolChoice == .none ? "none" : nil,
             maxTokens: request.maxTokens ?? config.maxTokens, temperature: request.temperature ?? config.temperature, slot: slot
         ).encoded()
         let started = ContinuousClock.now

@@ -96,12 +96,12 @@ struct GatewayHarness {
     init(
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
         settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
-        store: (any Store)? = nil, delegates: Int = 2
+        store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil
     ) throws {
         let store = try store ?? SQLiteStoreFactory.make(dir.file("herald.sqlite"))
         self.store = store
         let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
-            (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30)) as any ModelBackend)
+            (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30, slots: slots)) as any ModelBackend)
         })
         var tools: [any AgentTool] = [
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: "UTC"),

@@ -5,7 +5,7 @@ enum TestConfig {
     static let repoConfig = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config").path
 
-    static func write(in dir: TempDir, modelURL: String, maxTokens: Int = 24, extra: String = "") -> String {
+    static func write(in dir: TempDir, modelURL: String, maxTokens: Int = 24, slots: [Int]? = nil, extra: String = "") -> String {
         let text = """
             state_dir = "\(dir.file("state"))"
             profiles_dir = "\(repoConfig)/profiles"
@@ -16,6 +16,7 @@ enum TestConfig {
             max_tokens = \(maxTokens)
             temperature = 0.0
             timeout_seconds = 60
+            \(slots.map { "slots = \($0)" } ?? "")
 
             [profiles.default]
             model = "local"
