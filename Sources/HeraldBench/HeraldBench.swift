@@ -14,6 +14,7 @@ struct HeraldBench {
         var contextDay: String?
         var library = false
         var delegation: [String] = []
+        var budgets = [1500, 750]
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
@@ -21,8 +22,9 @@ struct HeraldBench {
             case "--context-day": contextDay = args.popFirst()
             case "--library": library = true
             case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
+            case "--budgets": budgets = (args.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750]] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
                 exit(64)
             }
         }
@@ -51,7 +53,7 @@ struct HeraldBench {
             let soul = (try? String(contentsOfFile: "config/profiles/default/SOUL.md", encoding: .utf8)) ?? Profile.fallbackSoul
             let results = try await ContextDay.run(
                 llama: llama, skillsDirectory: "config/skills", soul: soul.trimmingCharacters(in: .whitespacesAndNewlines),
-                turnsPerStream: quick ? 5 : 20)
+                turnsPerStream: quick ? 5 : 20, budgets: budgets)
             let section = Report.contextDay(results)
             print(section)
             if let markdown { try Report.replaceSection("context-day", with: section, in: markdown) }

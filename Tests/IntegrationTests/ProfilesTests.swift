@@ -137,7 +137,7 @@ import Testing
 
     @Test func aSummaryThatFailsIsToldToThePersonAndLosesNoHistory() async throws {
         let model = try StubOpenAIServer { messages in
-            messages.first?.content.hasPrefix("You summarise") == true ? .status(400) : StubOpenAIServer.echo(messages)
+            messages.last?.content == Agent.summaryRequest ? .status(400) : StubOpenAIServer.echo(messages)
         }
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
