@@ -65,6 +65,28 @@ import Testing
         #expect(SystemPrompt.withSummary("s", [m(.system, "SOUL", 1)]).map(\.content) == ["SOUL"])
     }
 
+    /// Turns folded into a summary in runs of whole exchanges that fit one request.
+    @Test(arguments: [
+        // (exchanges as token costs of user + assistant, room) → exchanges per chunk, nil: one is too big
+        ([[10, 10], [10, 10], [10, 10]], 100, [3] as [Int]?),
+        ([[10, 10], [10, 10], [10, 10]], 45, [2, 1]),
+        ([[10, 10], [10, 10], [10, 10]], 20, [1, 1, 1]),
+        ([[10, 10], [30, 30], [10, 10]], 50, nil),
+        ([[10, 5, 5, 10], [10, 10]], 30, [1, 1]),
+    ])
+    func oldTurnsAreFoldedInChunksThatFit(exchanges: [[Int]], room: Int, expected: [Int]?) {
+        var turns: [SessionMessage] = []
+        for (i, costs) in exchanges.enumerated() {
+            for (j, c) in costs.enumerated() { turns.append(m(j == 0 ? .user : .assistant, "e\(i)", c)) }
+        }
+        let chunks = Agent.chunks(turns, room: room)
+        #expect(chunks?.map { $0.filter { $0.role == .user }.count } == expected)
+        if let chunks {
+            #expect(chunks.flatMap { $0 } == turns, "every turn is folded once, in order")
+            #expect(chunks.allSatisfy { $0.first?.role == .user })
+        }
+    }
+
     @Test(arguments: [
         ([Int]?.none, 3, [0, 1, 2]), ([1, 2], 3, [1, 2]), ([2, 5], 3, [2]), ([4], 2, [0, 1]),
     ])

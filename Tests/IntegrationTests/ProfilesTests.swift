@@ -157,6 +157,45 @@ import Testing
         #expect(try await h.store.sessionState(id: session.id).summary == nil)
     }
 
+    /// A history too long for one summary request within the window (a long session meeting a
+    /// smaller model) is folded in several requests, each into the summary so far: nothing is
+    /// left out and no request overflows.
+    @Test func aHistoryTooLongForOneSummaryRequestIsFoldedInChunks() async throws {
+        let model = try StubOpenAIServer { messages in
+            messages.last?.content == Agent.summaryRequest
+                ? .text("summary of \(messages.count - 2) messages") : StubOpenAIServer.echo(messages)
+        }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let window = 1400
+        // About 105 tokens an exchange; the turns to fold (half the budget and more) need more
+        // room than a window of 1,400 leaves beside the summary and the answer.
+        let config = ProfileConfig(name: "default", models: ["stub"], historyTokens: 980, toolsets: [], contextTokens: window)
+        let h = try GatewayHarness(
+            adapters: [adapter], models: ["stub": model.baseURL], profiles: [Profile(config: config, soul: "You are a test.")])
+        let long = String(repeating: "tiles for the harbour, ", count: 15)
+        for i in 1...12 {
+            try await adapter.receive("\(i) \(long)", chat: "c")
+            try await adapter.waitFor("answer \(i)") { $0.count == i }
+        }
+        await h.shutdown()
+        #expect(adapter.texts(in: "c").allSatisfy { !$0.contains("could not be summarised") })
+        let summaries = model.requests.filter { $0.last?.content == Agent.summaryRequest }
+        try #require(summaries.count >= 2, "\(summaries.count) summary requests")
+        for request in summaries {
+            let tokens = request.reduce(0) { $0 + OpenAIBackend.estimateTokens($1.content) }
+            #expect(tokens + 256 <= window, "a summary request of \(tokens) tokens leaves room for the answer")
+        }
+        // The second request folds the first one's summary, and every user turn was folded once.
+        #expect(summaries[1].dropFirst().first?.content.hasPrefix(SystemPrompt.summaryHeader + "\nsummary of") == true)
+        let folded = summaries.flatMap { $0.dropFirst().dropLast() }.filter { $0.role == "user" }.compactMap { m in
+            m.content.split(separator: "\n").last.flatMap { Int($0.split(separator: " ").first ?? "") }
+        }
+        #expect(folded == Array(1...folded.count), "turns folded in order, none twice: \(folded)")
+        let session = try await h.store.activeSession(for: adapter.conversation("c"), profile: "default")
+        #expect(try await h.store.sessionState(id: session.id).summary?.hasPrefix("summary of") == true)
+    }
+
     @Test func stopCancelsTheRunningTurnAndNothingOfItIsDelivered() async throws {
         let gate = StubOpenAIServer.Gate()
         let model = try StubOpenAIServer { _ in .gated(gate, "too late") }

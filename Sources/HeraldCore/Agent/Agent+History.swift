@@ -81,17 +81,27 @@ extension Agent {
             prepared.messages = [system] + Self.window(history, budget: budget)
             return prepared
         }
+        // Normally one request. Turns that would not fit the window in one summary request
+        // (a long history meeting a smaller model after `/model`, a huge tool result) are folded
+        // in chunks, oldest first, each into the summary so far.
+        let room = window - (fixed - summaryTokens - userTokens) - Self.maxSummaryTokens - 256 - 64
         do {
-            let (text, usage) = try await summarise(
-                SystemPrompt.withSummary(prepared.summary, [system] + older), tools: tools, backend: backend, session: context.session.id)
-            prepared.usage.append(usage)
-            prepared.summary = text
-            prepared.compaction = Compaction(summary: text, through: through)
+            guard let chunks = Self.chunks(older, room: room) else {
+                throw ModelError(.badResponse, backend: backend.name, "one exchange is larger than the room for a summary request (\(room) tokens)")
+            }
+            for chunk in chunks {
+                let (text, usage) = try await summarise(
+                    SystemPrompt.withSummary(prepared.summary, [system] + chunk), tools: tools, backend: backend, session: context.session.id)
+                prepared.usage.append(usage)
+                prepared.summary = text
+            }
+            prepared.compaction = Compaction(summary: prepared.summary ?? "", through: through)
             prepared.messages = [system] + kept
-            log.info("history summarised", ["session": String(context.session.id.prefix(8)), "turns": "\(older.count)"])
+            log.info("history summarised", ["session": String(context.session.id.prefix(8)), "turns": "\(older.count)", "requests": "\(chunks.count)"])
         } catch let e as ModelError where e.code != .unavailable {
             // Never drop history silently: the person is told, and the turns stay stored.
             log.warning("could not summarise the oldest turns", ["error": e.description])
+            prepared.summary = context.state.summary
             prepared.notice = "Older messages of this session no longer fit and could not be summarised (\(e.code.rawValue)); they were left out of this answer but are kept."
             prepared.messages = [system] + Self.window(history, budget: budget)
         }
@@ -122,6 +132,35 @@ extension Agent {
 
     /// About 500 tokens: a summary longer than this is cut.
     static let maxSummaryCharacters = 2000
+    static let maxSummaryTokens = 600
+
+    /// `turns` cut into runs of whole exchanges (each starting at a user message) that cost at
+    /// most `room` tokens each; nil when one exchange alone is larger.
+    static func chunks(_ turns: [SessionMessage], room: Int) -> [[SessionMessage]]? {
+        var chunks: [[SessionMessage]] = []
+        var exchange: [SessionMessage] = []
+        var current: [SessionMessage] = []
+        var used = 0
+        func close() -> Bool {
+            let c = exchange.reduce(0) { $0 + cost($1) }
+            guard c <= room else { return false }
+            if used + c > room, !current.isEmpty {
+                chunks.append(current)
+                (current, used) = ([], 0)
+            }
+            current += exchange
+            used += c
+            exchange = []
+            return true
+        }
+        for m in turns {
+            if m.role == .user, !exchange.isEmpty, !close() { return nil }
+            exchange.append(m)
+        }
+        if !exchange.isEmpty, !close() { return nil }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
 
     static func cost(_ m: SessionMessage) -> Int { m.tokens > 0 ? m.tokens : OpenAIBackend.estimateTokens(m.content) }
 
