@@ -48,7 +48,7 @@ enum ContextDay {
     }
 
     /// Runs (a), then (b) with each history budget in `budgets`.
-    static func run(llama: String, skillsDirectory: String, soul: String, turnsPerStream: Int = 20, budgets: [Int] = [1500, 750]) async throws -> [Result] {
+    static func run(llama: String, skillsDirectory: String, soul: String, turnsPerStream: Int = 20, budgets: [Int]) async throws -> [Result] {
         let catalog = SkillCatalog.load(directories: [skillsDirectory])
         let all = ProfileConfig(name: "monolith", models: ["llama"], historyTokens: 1_000_000, skills: nil, toolsets: ToolSet.known)
         let monolith = try await day(

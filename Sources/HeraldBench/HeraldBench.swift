@@ -14,7 +14,7 @@ struct HeraldBench {
         var contextDay: String?
         var library = false
         var delegation: [String] = []
-        var budgets = [1500, 750]
+        var budgets = [1500, 750, 250]
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
@@ -24,7 +24,7 @@ struct HeraldBench {
             case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             case "--budgets": budgets = (args.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750]] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
                 exit(64)
             }
         }
@@ -54,7 +54,7 @@ struct HeraldBench {
             let results = try await ContextDay.run(
                 llama: llama, skillsDirectory: "config/skills", soul: soul.trimmingCharacters(in: .whitespacesAndNewlines),
                 turnsPerStream: quick ? 5 : 20, budgets: budgets)
-            let section = Report.contextDay(results)
+            let section = Report.contextDay(results, budgets: budgets)
             print(section)
             if let markdown { try Report.replaceSection("context-day", with: section, in: markdown) }
             return

@@ -106,7 +106,7 @@ struct Report {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
-    static func contextDay(_ results: [ContextDay.Result]) -> String {
+    static func contextDay(_ results: [ContextDay.Result], budgets: [Int]) -> String {
         func pct(_ x: Int, _ y: Int) -> String { y == 0 ? "-" : String(format: "%.1f%%", Double(x) * 100 / Double(y)) }
         func row(_ r: ContextDay.Result) -> String {
             "| \(r.name) | \(r.turns) | \(r.calls) | \(r.prefixTokens) | \(r.prompt) | \(r.prompt / max(1, r.turns)) | \(pct(r.cached, r.prompt)) | \(pct(r.cachedAfterFirst, r.promptAfterFirst)) | \(r.summaries) | \(String(format: "%.0f", r.seconds)) |"
@@ -117,6 +117,7 @@ struct Report {
                 + "**\(pct(b.cachedAfterFirst, b.promptAfterFirst))** of its prompt tokens from the second call of each session on came from the cache (aim: at least 90%)."
         }
         let lean = results.count > 1 ? results[1] : a
+        let smallest: (budget: Int, result: ContextDay.Result) = zip(budgets, results.dropFirst()).min { $0.0 < $1.0 } ?? (0, a)
         func parts(_ r: ContextDay.Result) -> String { r.prefixParts.map { "\($0.name) \($0.tokens)" }.joined(separator: ", ") }
         let leanShare = pct(lean.prefixTokens * lean.turns, lean.prompt)
         return """
@@ -145,12 +146,17 @@ struct Report {
             Fixed prefix part by part, as `/context` shows it: (a) \(parts(a)); (b) \(parts(lean)).
 
             How to read it: three workstreams of equal length split the history exactly three ways, so by
-            history alone the lean sessions would carry a third of the monolith's tokens. The fixed part of a
-            request (persona, skill lines, tool schemas) shrinks from \(a.prefixTokens) to \(lean.prefixTokens) tokens, \(leanShare) of an
-            average lean request. A quarter is out of reach on a day this short: below a third only the
-            history budget helps, once a workstream's history outgrows it (the monolith's keeps growing, a lean
-            session's stops at its budget), that is on longer days or with a smaller budget, at the price of
-            summary calls and a colder cache.
+            history alone the lean sessions carry a third of the monolith's tokens (3 x 190 of 1,770
+            turn-histories: 32%). The fixed part of a request (persona, skill lines, tool schemas) shrinks
+            from \(a.prefixTokens) to \(lean.prefixTokens) tokens, \(leanShare) of an average lean request, and moves the ratio towards
+            a third from above. Below a third only the history budget helps, and each compaction costs a
+            summary request and puts a summary (up to 120 words) into every later prompt of the session:
+            the smallest budget here, \(smallest.budget) tokens (the newest one or two exchanges verbatim), comes to
+            \(pct(smallest.result.prompt, a.prompt)). On this day a quarter is out of reach without giving up the history
+            a workstream session is for; on longer days the monolith grows with the square of the turns and
+            a budgeted session linearly. Compaction is shaped for the cache (the summary request is the
+            session's own prompt plus one instruction, and the summary stays out of the system prompt): a
+            compaction costs the cache the summary and the turns kept after it, not the whole prompt.
             """
     }
 
