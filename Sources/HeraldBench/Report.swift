@@ -153,8 +153,8 @@ struct Report {
             summary request and puts a summary (up to 120 words) into every later prompt of the session:
             the smallest budget here, \(smallest.budget) tokens (the newest one or two exchanges verbatim), comes to
             \(pct(smallest.result.prompt, a.prompt)). On this day a quarter is out of reach without giving up the history
-            a workstream session is for; on longer days the monolith grows with the square of the turns and
-            a budgeted session linearly. Compaction is shaped for the cache (the summary request is the
+            a workstream session is for; on longer days the monolith grows with the square of the turns (until
+            its window is full and it compacts too) and a budgeted session linearly. Compaction is shaped for the cache (the summary request is the
             session's own prompt plus one instruction, and the summary stays out of the system prompt): a
             compaction costs the cache the summary and the turns kept after it, not the whole prompt.
             """
