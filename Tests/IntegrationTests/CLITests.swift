@@ -32,6 +32,17 @@ import Testing
         #expect(chat.stderr.contains { $0.contains("\(path):3:") })
     }
 
+    /// A herald that dies fails the test waiting on it at once, with its output, instead of
+    /// at the wait's deadline minutes later.
+    @Test func aWaitOnAProcessThatExitedFailsAtOnceWithItsOutput() async throws {
+        let p = try HeraldProcess(["chat", "--config", "/nonexistent/herald.toml"])
+        // ExitedEarly, not the TimeoutError the 600 s deadline would bring.
+        await #expect(throws: HeraldProcess.ExitedEarly.self) {
+            try await p.waitFor("a reply", seconds: 600) { out, _ in out.contains { $0.hasPrefix("herald> ") } }
+        }
+        #expect(p.stderr.contains { $0.contains("/nonexistent/herald.toml") }, "\(p.stderr)")
+    }
+
     @Test func doctorChecksTheModelServerAndSecrets() async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }

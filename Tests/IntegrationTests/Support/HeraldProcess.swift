@@ -85,17 +85,39 @@ final class HeraldProcess: Sendable {
 
     func closeInput() { try? stdin.close() }
 
-    /// Waits until `predicate` holds over (stdout lines, stderr lines).
+    /// Waits until `predicate` holds over (stdout lines, stderr lines). Fails at the deadline,
+    /// or as soon as the process has exited and its output cannot satisfy `predicate` any more.
     func waitFor(_ what: String, seconds: Double = 60, _ predicate: @escaping @Sendable ([String], [String]) -> Bool) async throws
     {
         do {
-            try await waitForLines(what, seconds: seconds, predicate)
+            try await withThrowingTaskGroup(of: Bool.self) { [self, exit, outDone, errDone] group in
+                group.addTask { try await self.waitForLines(what, seconds: seconds, predicate); return true }
+                group.addTask {
+                    _ = await exit.wait()
+                    // Every line the process wrote has been read once both streams are closed.
+                    await outDone.wait()
+                    await errDone.wait()
+                    return false
+                }
+                defer { group.cancelAll() }
+                if try await group.next() == true || lines.withLock({ predicate($0.out, $0.err) }) { return }
+                throw ExitedEarly(what: what, status: process.terminationStatus, stdout: stdout.suffix(5), stderr: stderr.suffix(5))
+            }
         } catch var timeout as TimeoutError {
             // The output as it is now, at the deadline (and whether the process is still there).
             timeout.what +=
                 "; exited: \(process.isRunning ? "no" : "yes, \(process.terminationStatus)"); stdout: \(stdout.suffix(5)), stderr: \(stderr.suffix(5))"
             throw timeout
         }
+    }
+
+    /// The process ended before what a test waited for appeared.
+    struct ExitedEarly: Error, CustomStringConvertible {
+        var what: String
+        var status: Int32
+        var stdout: ArraySlice<String>
+        var stderr: ArraySlice<String>
+        var description: String { "herald exited (\(status)) before \(what); stdout: \(stdout), stderr: \(stderr)" }
     }
 
     private func waitForLines(_ what: String, seconds: Double, _ predicate: @escaping @Sendable ([String], [String]) -> Bool)
