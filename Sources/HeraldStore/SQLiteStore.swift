@@ -80,6 +80,15 @@ public actor SQLiteStore: Store {
         ).first?.first?.string
     }
 
+    public func pruneCursors(adapter: AdapterID, prefix: String, writtenBefore date: Date) throws -> Int {
+        // substr rather than LIKE: a prefix may hold % or _. SQLite counts text in code points.
+        try db.query(
+            "DELETE FROM cursors WHERE platform = ? AND account = ? AND substr(key, 1, ?) = ? AND updated_at < ?",
+            [.text(adapter.platform.rawValue), .text(adapter.account), .int(Int64(prefix.unicodeScalars.count)), .text(prefix),
+             .real(date.timeIntervalSince1970)])
+        return db.changes
+    }
+
     public func knownEvents(adapter: AdapterID, eventIDs: [String]) throws -> Set<String> {
         var known = Set<String>()
         for id in eventIDs {

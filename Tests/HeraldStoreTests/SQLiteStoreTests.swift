@@ -26,6 +26,28 @@ import Testing
         #expect(try await again.schemaVersion() == Migrations.all.count)
     }
 
+    /// Per-item cursors (an email thread's reply headers) are pruned by prefix and age; the
+    /// adapter's position and other adapters' rows stay.
+    @Test func oldCursorsArePrunedByPrefixAndAgeOnly() async throws {
+        let store = try SQLiteStore(path: path)
+        let other = AdapterID(platform: .matrix, account: "x")
+        let keys = ["msg:a", "msg:b%", "thread:a", "uid", "ms%g"]
+        _ = try await store.commitInbound([], cursors: keys.map { CursorUpdate(adapter: adapter, key: $0, value: "v") })
+        _ = try await store.commitInbound([], cursors: [CursorUpdate(adapter: other, key: "msg:a", value: "v")])
+        func left() async throws -> [String] {
+            var out: [String] = []
+            for k in keys where try await store.cursor(adapter: adapter, key: k) != nil { out.append(k) }
+            return out
+        }
+        // Written just now: nothing is older than an hour ago.
+        #expect(try await store.pruneCursors(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(-3600)) == 0)
+        // A prefix is literal: % matches only itself.
+        #expect(try await store.pruneCursors(adapter: adapter, prefix: "ms%", writtenBefore: Date().addingTimeInterval(60)) == 1)
+        #expect(try await store.pruneCursors(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(60)) == 2)
+        #expect(try await left() == ["thread:a", "uid"])
+        #expect(try await store.cursor(adapter: other, key: "msg:a") == "v")
+    }
+
     @Test func duplicateEventsAreIgnoredAndTheCursorCommitsWithTheBatch() async throws {
         let store = try SQLiteStore(path: path)
         let cursor = CursorUpdate(adapter: adapter, key: "offset", value: "101")

@@ -19,6 +19,8 @@ public final class EmailAdapter: ChatAdapter {
     let log: Logger
     let intake = Mutex<Intake?>(nil)
     private let ready = Latch()
+    /// When old thread headers were last pruned (once a day is enough).
+    private let lastPrune = Mutex<Date?>(nil)
 
     public init(config: EmailConfig, password: String) {
         self.config = config
@@ -55,6 +57,25 @@ public final class EmailAdapter: ChatAdapter {
                 log.warning("IMAP session ended; reconnecting", ["error": "\(error)", "in": "\(delay)"])
                 try await Task.sleep(for: delay)
             }
+        }
+    }
+
+    /// Forgets the reply headers of threads nobody wrote in for `thread_days`, at most once a
+    /// day. A late reply still finds its session: the first id of its References is the root.
+    func pruneThreads(_ intake: Intake, now: Date = Date()) async {
+        let due = lastPrune.withLock { last in
+            if let last, now.timeIntervalSince(last) < 86_400 { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let before = now.addingTimeInterval(-Double(config.threadDays) * 86_400)
+        do {
+            var gone = 0
+            for prefix in ["msg:", "thread:"] { gone += try await intake.pruneCursors(prefix: prefix, writtenBefore: before) }
+            if gone > 0 { log.info("forgot the headers of old threads", ["rows": "\(gone)", "older than days": "\(config.threadDays)"]) }
+        } catch {
+            log.warning("could not prune old thread headers", ["error": "\(error)"])
         }
     }
 
@@ -95,6 +116,7 @@ public final class EmailAdapter: ChatAdapter {
         log.info("IMAP ready", ["mailbox": config.mailbox, "idle": idle ? "yes" : "no (polling)"])
         while !Task.isCancelled {
             try await fetchNew(imap, intake: intake, cursor: &cursor)
+            await pruneThreads(intake)
             if idle {
                 _ = try await imap.idle(timeout: config.idleRestart)
             } else {

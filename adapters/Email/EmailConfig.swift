@@ -34,6 +34,9 @@ public struct EmailConfig: Sendable {
     /// Without IDLE: how often to look for new mail.
     public var pollInterval: Duration = .seconds(60)
     public var maxMessageBytes = 25 << 20
+    /// Reply headers of a thread are kept this long after its last mail (then a late reply
+    /// finds its thread through the root id at the head of its References).
+    public var threadDays = 365
     public var maxAttachmentBytes = 10 << 20
     public var caFile: String?
     public var stateDirectory = ""
@@ -67,6 +70,7 @@ public struct EmailConfig: Sendable {
         pollInterval = .seconds(try r.int("poll_seconds", range: 1...3600) ?? 60)
         maxMessageBytes = (try r.int("max_message_mb", range: 1...200) ?? 25) << 20
         maxAttachmentBytes = (try r.int("max_attachment_mb", range: 1...200) ?? 10) << 20
+        threadDays = try r.int("thread_days", range: 1...36_500) ?? 365
         caFile = try r.string("ca_file")
         self.stateDirectory = stateDirectory
         try r.finish()

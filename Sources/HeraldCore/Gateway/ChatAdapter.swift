@@ -1,3 +1,4 @@
+import Foundation
 /// How a platform wants replies shaped.
 public struct AdapterCapabilities: Sendable, Equatable {
     /// The unit a platform measures message length in.
@@ -112,5 +113,10 @@ public struct Intake: Sendable {
 
     public func cursor(_ key: String) async throws -> String? {
         try await store.cursor(adapter: adapter, key: key)
+    }
+
+    /// Deletes this adapter's cursors under `prefix` last written before `date`.
+    public func pruneCursors(prefix: String, writtenBefore date: Date) async throws -> Int {
+        try await store.pruneCursors(adapter: adapter, prefix: prefix, writtenBefore: date)
     }
 }
