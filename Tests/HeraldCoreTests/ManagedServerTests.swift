@@ -9,7 +9,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "herald-managed-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/health", contents: Data("ok".utf8))
+        try Data("ok".utf8).write(to: URL(fileURLWithPath: dir + "/health"))
         let port = 20000 + Int.random(in: 0..<5000)
         let script = "exec python3 -m http.server \(port) --bind 127.0.0.1 --directory \(dir)"
         let (starts, started) = AsyncStream<Int32>.makeStream()

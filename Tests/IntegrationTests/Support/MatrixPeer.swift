@@ -88,7 +88,7 @@ final class MatrixTestUser: Sendable {
 
     /// Waits until the room's messages (oldest first, as read with /messages) satisfy `predicate`.
     func waitForMessages(_ room: String, _ what: String, seconds: Double = 60, _ predicate: @escaping @Sendable ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
-        try await withDeadline(seconds, what) { [self] in
+        _ = try await withDeadline(seconds, what) { [self] in
             var since: String?
             while true {
                 if predicate(try await messages(room)) { return true }

@@ -25,7 +25,7 @@ enum TestConfig {
             \(extra)
             """
         let path = dir.file("herald.toml")
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "could not write \(path)")
         return path
     }
 }

@@ -72,7 +72,8 @@ extension FakeTelegramServer {
         wake.lock()
         var ready = state.withLock { s in s.updates.filter { $0.id >= offset } }
         while ready.isEmpty && Date() < deadline {
-            wake.wait(until: deadline)
+            // The loop checks the deadline and the updates itself.
+            _ = wake.wait(until: deadline)
             ready = state.withLock { s in s.updates.filter { $0.id >= offset } }
         }
         wake.unlock()
