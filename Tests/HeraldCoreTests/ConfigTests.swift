@@ -62,6 +62,8 @@ import Testing
         #expect(p.skills == ["morning-brief"] && p.toolsets == ["memory"])
         #expect(p.memoryChars == 500 && p.userMemoryChars == 300 && p.contextTokens == 8192)
         #expect(c.models["local"]?.slots == [2, 3] && c.models["big"]?.slots == nil)
+        // Without max_concurrent, a model with its own slots runs as many requests as it has slots.
+        #expect(c.models["local"]?.maxConcurrent == 2 && c.models["big"]?.maxConcurrent == ModelConfig(name: "d", url: "u").maxConcurrent)
         #expect(c.models["local"]?.price.cost(of: Usage(model: "local", promptTokens: 1000, completionTokens: 1000)) == 0)
         let big = try #require(c.models["big"]?.price)
         // 600 fresh prompt tokens at 0.4, 400 cached at 0.1, 1000 completion at 1.2, per million.

@@ -51,13 +51,15 @@ extension HeraldConfig {
             m.temperature = try r.double("temperature") ?? m.temperature
             m.timeoutSeconds = try r.int("timeout_seconds", range: 1...86_400) ?? m.timeoutSeconds
             m.contextTokens = try r.int("context_tokens", range: 256...10_000_000)
-            m.maxConcurrent = try r.int("max_concurrent", range: 1...1024) ?? m.maxConcurrent
+            let concurrent = try r.int("max_concurrent", range: 1...1024)
             if let slots = try r.ints("slots") {
                 guard !slots.isEmpty, slots.allSatisfy({ (0...1023).contains($0) }), Set(slots).count == slots.count else {
                     throw r.error("slots", "'models.\(name).slots' must list distinct slot numbers from 0, e.g. [0, 1]")
                 }
                 m.slots = slots.map { Int($0) }
             }
+            // More requests at once than slots of our own would evict running sessions' caches.
+            m.maxConcurrent = concurrent ?? m.slots?.count ?? m.maxConcurrent
             m.launch = try r.strings("launch")
             if m.launch?.isEmpty == true { throw r.error("launch", "'models.\(name).launch' must name a command") }
             m.caFile = try r.string("ca_file").map(resolve)
