@@ -107,7 +107,8 @@ import Testing
         // and the chat template's few tokens; the whole history would not.
         let summary = try await tokenCount(SystemPrompt.summaryBlock(final.summary) ?? "", llama)
         let bound = system + summary + profile.config.historyTokens + 60
-        let everything = try await store.history(sessionID: a.id, limit: 1000).reduce(0) { $0 + $1.tokens }
+        let history = try await store.history(sessionID: a.id, limit: 1000)
+        let everything = history.reduce(0) { $0 + $1.tokens }
         #expect(last.promptTokens <= bound, "prompt \(last.promptTokens) tokens, bound \(bound)")
         #expect(everything > profile.config.historyTokens * 2, "the whole history (\(everything) tokens) is far over the budget")
         // Bob's session (with the new memory) ran in between: this session's slot kept its prefix.
@@ -120,7 +121,7 @@ import Testing
         // What the instruction adds: its text in the chat template's wrapping, and the
         // assistant turn's opening (on the tiny model's tokenizer the markers cost ~20 tokens).
         let instruction = try await renderedTokens(Agent.summaryRequest, llama)
-        let replies = try await store.history(sessionID: a.id, limit: 1000).filter { $0.role == .assistant }
+        let replies = history.filter { $0.role == .assistant }
         for i in compacting {
             let (summaryCall, answer) = (calls[i][0], calls[i][1])
             // The previous reply went into the cache as the tokens the model generated and comes

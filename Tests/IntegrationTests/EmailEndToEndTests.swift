@@ -21,8 +21,7 @@ struct EmailEndToEndTests {
         ) throws {
             let mail = try MailPeer.requireDir()
             model = try StubOpenAIServer()
-            config = dir.file("herald.toml")
-            _ = TestConfig.write(
+            config = TestConfig.write(
                 in: dir, modelURL: model.baseURL,
                 extra: """
                     [adapters.email]

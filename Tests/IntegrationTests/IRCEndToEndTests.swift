@@ -149,7 +149,7 @@ struct IRCEndToEndTests {
         let alice = try await IRCTestClient(nick: "alice", port: server.port, join: ["#harbour"])
         func run(caFile: String?) throws -> (HeraldProcess, TempDir) {
             let dir = TempDir()
-            _ = TestConfig.write(
+            let config = TestConfig.write(
                 in: dir, modelURL: model.baseURL,
                 extra: """
                     [adapters.irc]
@@ -161,7 +161,7 @@ struct IRCEndToEndTests {
                     channels = ["#harbour"]
                     require_account = false
                     """)
-            return (try HeraldProcess(["run", "--config", dir.file("herald.toml")]), dir)
+            return (try HeraldProcess(["run", "--config", config]), dir)
         }
         let (untrusted, d1) = try run(caFile: nil)
         try await untrusted.waitFor("the certificate to be refused") { _, err in

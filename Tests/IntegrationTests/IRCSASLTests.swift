@@ -7,8 +7,7 @@ import Testing
 @Suite(.serialized, .enabled(if: SASLNetwork.enabled, "needs inspircd and atheme-services: run `make test`"))
 struct IRCSASLTests {
     func config(_ dir: TempDir, net: SASLNetwork, model: StubOpenAIServer) throws -> String {
-        let path = dir.file("herald.toml")
-        _ = TestConfig.write(
+        TestConfig.write(
             in: dir, modelURL: model.baseURL,
             extra: """
                 [adapters.irc]
@@ -25,7 +24,6 @@ struct IRCSASLTests {
                 allowed_accounts = ["alice"]
                 send_rate = 20
                 """)
-        return path
     }
 
     @Test func saslLogsInAndTheAccountTagDecidesWhoMayTalk() async throws {

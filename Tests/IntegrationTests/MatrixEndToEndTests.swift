@@ -16,8 +16,7 @@ struct MatrixEndToEndTests {
         init(allowed: [String], timelineLimit: Int = 50, name: String = "herald", server: String? = nil) async throws {
             user = try await MatrixTestUser.register(name, on: server)
             model = try StubOpenAIServer()
-            config = dir.file("herald.toml")
-            _ = TestConfig.write(
+            config = TestConfig.write(
                 in: dir, modelURL: model.baseURL,
                 extra: """
                     [adapters.matrix]

@@ -14,35 +14,28 @@ TOOLS_PORT=${TEST_LLAMA_TOOLS_PORT:-18092}
 CACHE_PORT=${TEST_LLAMA_CACHE_PORT:-18093}
 mkdir -p "$PEERS"
 
+# start_llama NAME PORT WHAT ARGS...: the tiny model on PORT, logged to $PEERS/NAME.log.
+start_llama() {
+  local name=$1 port=$2 what=$3
+  shift 3
+  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$port" --threads 1 "$@" >"$PEERS/$name.log" 2>&1 &
+  echo $! >"$PEERS/$name.pid"
+  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$port/health" 60; then
+    cat "$PEERS/$name.log" >&2
+    exit 1
+  fi
+  echo "peers: llama.cpp ($what) on 127.0.0.1:$port"
+}
+
 start() {
   stop >/dev/null 2>&1 || true
-  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$PORT" --threads 1 --parallel 2 --ctx 4096 \
-    >"$PEERS/llama.log" 2>&1 &
-  echo $! >"$PEERS/llama.pid"
-  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$PORT/health" 60; then
-    cat "$PEERS/llama.log" >&2
-    exit 1
-  fi
-  echo "peers: llama.cpp (tiny model) on 127.0.0.1:$PORT"
+  start_llama llama "$PORT" "tiny model" --parallel 2 --ctx 4096
   # The same model with a chat template that renders tools (the tiny model's own has none).
-  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$TOOLS_PORT" --threads 1 --parallel 1 --ctx 4096 \
-    --chat-template Tests/Peers/chatml-tools.jinja >"$PEERS/llama-tools.log" 2>&1 &
-  echo $! >"$PEERS/llama-tools.pid"
-  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$TOOLS_PORT/health" 60; then
-    cat "$PEERS/llama-tools.log" >&2
-    exit 1
-  fi
-  echo "peers: llama.cpp (tiny model, tool template) on 127.0.0.1:$TOOLS_PORT"
+  start_llama llama-tools "$TOOLS_PORT" "tiny model, tool template" --parallel 1 --ctx 4096 \
+    --chat-template Tests/Peers/chatml-tools.jinja
   # One more, for the tests that check the prompt cache across turns: requests from other tests
   # running at the same time would evict their slots. Each takes its own slots (`slots`).
-  "$VENV/bin/python" Tests/Peers/llama_server.py "$PEERS/tiny.gguf" "$CACHE_PORT" --threads 1 --parallel 3 --ctx 6144 \
-    >"$PEERS/llama-cache.log" 2>&1 &
-  echo $! >"$PEERS/llama-cache.pid"
-  if ! Tests/Peers/wait_http.sh "http://127.0.0.1:$CACHE_PORT/health" 60; then
-    cat "$PEERS/llama-cache.log" >&2
-    exit 1
-  fi
-  echo "peers: llama.cpp (tiny model, for the cache test) on 127.0.0.1:$CACHE_PORT"
+  start_llama llama-cache "$CACHE_PORT" "tiny model, for the cache tests" --parallel 3 --ctx 6144
   start_synapse
   start_mail
 }

@@ -57,7 +57,9 @@ extension Agent {
             role: .system, content: SystemPrompt.text(soul: profile.soul, memory: context.state.frozenMemory, skills: context.skills))
         var prepared = Prepared(messages: [], summary: context.state.summary)
         let summaryTokens = await tokens.count(SystemPrompt.summaryBlock(prepared.summary) ?? "", backend)
-        let fixed = await tokens.count(system.content, backend) + tokens.tools(tools, backend) + summaryTokens + userTokens
+        // What every request of this session carries: the system prompt and the tool schemas.
+        let prefix = await tokens.count(system.content, backend) + tokens.tools(tools, backend)
+        let fixed = prefix + summaryTokens + userTokens
         // A quarter of the window stays free for the answer.
         let budget = max(0, min(profile.config.historyTokens, window - fixed - window / 4))
         let history = context.history
@@ -84,7 +86,7 @@ extension Agent {
         // Normally one request. Turns that would not fit the window in one summary request
         // (a long history meeting a smaller model after `/model`, a huge tool result) are folded
         // in chunks, oldest first, each into the summary so far.
-        let room = window - (fixed - summaryTokens - userTokens) - Self.maxSummaryTokens - 256 - 64
+        let room = window - prefix - Self.maxSummaryTokens - Self.summaryAnswerTokens - 64
         do {
             guard let chunks = Self.chunks(older, room: room) else {
                 throw ModelError(.badResponse, backend: backend.name, "one exchange is larger than the room for a summary request (\(room) tokens)")
@@ -116,7 +118,7 @@ extension Agent {
     {
         let ask = SessionMessage(role: .user, content: Self.summaryRequest)
         let response = try await backend.complete(
-            ModelRequest(messages: prompt + [ask], tools: tools, toolChoice: .none, maxTokens: 256, temperature: 0.2, sessionID: session),
+            ModelRequest(messages: prompt + [ask], tools: tools, toolChoice: .none, maxTokens: Self.summaryAnswerTokens, temperature: 0.2, sessionID: session),
             onDelta: { _ in })
         // A model that ignores max_tokens must not grow the summary (and every prompt) without end.
         let text = String(response.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(Self.maxSummaryCharacters))
@@ -132,7 +134,9 @@ extension Agent {
 
     /// About 500 tokens: a summary longer than this is cut.
     static let maxSummaryCharacters = 2000
+    /// Room kept for the summary so far in a summary request, and for the new one.
     static let maxSummaryTokens = 600
+    static let summaryAnswerTokens = 256
 
     /// `turns` cut into runs of whole exchanges (each starting at a user message) that cost at
     /// most `room` tokens each; nil when one exchange alone is larger.
