@@ -38,8 +38,8 @@ final class BenchAdapter: ChatAdapter {
 
     private func resume(_ chat: String) { waiters.withLock { $0.removeValue(forKey: chat) }?.resume() }
 
-    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+    func send(_ entry: OutgoingChunk) async throws -> String? {
         if !entry.message.isNotice { resume(entry.message.conversation.chat) }
-        return DeliveryReceipt(platformMessageIDs: ["\(entry.id)"])
+        return "\(entry.outboxID)"
     }
 }

@@ -137,7 +137,11 @@ final class CurlTransfer: @unchecked Sendable {
             deliverHead()
             finish(error: nil)
         } else {
-            finish(error: httpError(for: code))
+            var error = httpError(for: code)
+            // libcurl counts the request bytes it wrote; none means the server saw nothing.
+            var written = 0
+            if ccurl_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &written) == CURLE_OK { error.requestSent = written > 0 }
+            finish(error: error)
         }
     }
 

@@ -137,10 +137,14 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// Whether any of the request left this machine. False proves the server never saw it (a
+    /// connect timeout on a black-holed network), so sending again cannot duplicate it.
+    public var requestSent: Bool
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, requestSent: Bool = true) {
         self.code = code
         self.message = message
+        self.requestSent = requestSent
     }
 
     public var description: String { "http \(code.rawValue): \(message)" }

@@ -216,5 +216,12 @@ enum Migrations {
             INSERT INTO artifact_text (artifact_text, rowid, title, text, tags, summary) VALUES ('delete', old.id, old.title, old.text, old.tags, coalesce(old.summary, ''));
         END;
         """,
+        // 5: the delivery stage: durable chunk progress, the chunk on the wire, link waits
+        """
+        ALTER TABLE outbox ADD COLUMN plan TEXT;
+        ALTER TABLE outbox ADD COLUMN in_flight INTEGER;
+        ALTER TABLE outbox ADD COLUMN waits_for_link INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_by_state ON outbox (state, id);
+        """,
     ]
 }

@@ -10,7 +10,7 @@ extension SQLiteStore {
                 // an earlier one that is waiting for a retry.
                 let rows = try db.query(
                     """
-                    SELECT o.id, o.payload, o.attempts FROM outbox o
+                    SELECT o.id, o.payload, o.attempts, o.plan FROM outbox o
                     WHERE o.platform = ? AND o.account = ? AND o.state = 'pending' AND o.next_attempt_at <= ?
                       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation = o.conversation
                                       AND p.id < o.id AND p.state IN ('pending','sending'))
@@ -24,48 +24,95 @@ extension SQLiteStore {
                             "UPDATE outbox SET state = 'failed', last_error = 'undecodable payload' WHERE id = ?", [.int(id)])
                         continue
                     }
+                    let plan = r[3].string.flatMap { try? decoder.decode(DeliveryPlan.self, from: Data($0.utf8)) }
                     try db.query(
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, waits_for_link = 0, updated_at = ? WHERE id = ?",
                         [.real(now.timeIntervalSince1970), .int(id)])
-                    claimed.append(OutboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0) + 1))
+                    claimed.append(OutboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0) + 1, plan: plan))
                 }
             }
             return claimed
         }
     }
 
+    private func encoded(_ plan: DeliveryPlan) throws -> String {
+        String(decoding: try encoder.encode(plan), as: UTF8.self)
+    }
+
+    public func markInFlight(_ id: Int64, chunk: Int, plan: DeliveryPlan) throws {
+        try db.query(
+            "UPDATE outbox SET plan = ?, in_flight = ?, updated_at = ? WHERE id = ?",
+            [.text(try encoded(plan)), .int(Int64(chunk)), .real(Date().timeIntervalSince1970), .int(id)])
+    }
+
+    public func recordProgress(_ id: Int64, plan: DeliveryPlan) throws {
+        try db.query(
+            "UPDATE outbox SET plan = ?, in_flight = NULL, platform_message_id = ?, updated_at = ? WHERE id = ?",
+            [
+                .text(try encoded(plan)), .text(plan.platformIDs.joined(separator: ",")), .real(Date().timeIntervalSince1970),
+                .int(id),
+            ])
+    }
+
     public func markSent(_ id: Int64, receipt: DeliveryReceipt) throws {
         try db.query(
-            "UPDATE outbox SET state = 'sent', platform_message_id = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+            "UPDATE outbox SET state = 'sent', in_flight = NULL, platform_message_id = ?, last_error = NULL, updated_at = ? WHERE id = ?",
             [.text(receipt.platformMessageIDs.joined(separator: ",")), .real(Date().timeIntervalSince1970), .int(id)])
     }
 
-    public func markRetry(_ id: Int64, error: String, notBefore: Date) throws {
+    public func markRetry(_ id: Int64, error: String, notBefore: Date, waitsForLink: Bool = false, countAttempt: Bool = true) throws {
         try db.query(
-            "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            [.text(error), .real(notBefore.timeIntervalSince1970), .real(Date().timeIntervalSince1970), .int(id)])
+            """
+            UPDATE outbox SET state = 'pending', in_flight = NULL, last_error = ?, next_attempt_at = ?, waits_for_link = ?,
+              attempts = max(0, attempts - ?), updated_at = ? WHERE id = ?
+            """,
+            [
+                .text(error), .real(notBefore.timeIntervalSince1970), .int(waitsForLink ? 1 : 0), .int(countAttempt ? 0 : 1),
+                .real(Date().timeIntervalSince1970), .int(id),
+            ])
     }
 
-    public func markFailed(_ id: Int64, error: String) throws {
-        try db.query(
-            "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-            [.text(error), .real(Date().timeIntervalSince1970), .int(id)])
-    }
-
-    public func recoverInterruptedDeliveries(adapters: Set<AdapterID>) throws -> [Int64] {
+    public func markFailed(_ id: Int64, error: String, historyNote: String? = nil) throws {
         try db.transaction {
-            var ids: [Int64] = []
+            try db.query(
+                "UPDATE outbox SET state = 'failed', in_flight = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                [.text(error), .real(Date().timeIntervalSince1970), .int(id)])
+            guard let historyNote else { return }
+            // The reply the row carried is the turn's last assistant message.
+            try db.query(
+                """
+                UPDATE session_messages SET content = content || ? WHERE id = (
+                  SELECT max(m.id) FROM session_messages m JOIN outbox o ON o.inbox_id = m.inbox_id
+                  WHERE o.id = ? AND m.role = 'assistant')
+                """,
+                [.text(historyNote), .int(id)])
+        }
+    }
+
+    public func recoverInterruptedDeliveries(adapters: Set<AdapterID>) throws -> [InterruptedDelivery] {
+        try db.transaction {
+            var found: [InterruptedDelivery] = []
             for a in adapters {
                 let rows = try db.query(
-                    "SELECT id FROM outbox WHERE platform = ? AND account = ? AND state = 'sending'",
+                    "SELECT id, in_flight FROM outbox WHERE platform = ? AND account = ? AND state = 'sending' ORDER BY id",
                     [.text(a.platform.rawValue), .text(a.account)])
-                ids += rows.compactMap { $0[0].int }
+                found += rows.compactMap { r in r[0].int.map { InterruptedDelivery(id: $0, chunkInFlight: r[1].int.map(Int.init)) } }
                 try db.query(
-                    "UPDATE outbox SET state = 'pending', last_error = 'interrupted while sending' WHERE platform = ? AND account = ? AND state = 'sending'",
+                    """
+                    UPDATE outbox SET state = 'pending', last_error = 'interrupted while sending', in_flight = NULL
+                    WHERE platform = ? AND account = ? AND state = 'sending'
+                    """,
                     [.text(a.platform.rawValue), .text(a.account)])
             }
-            return ids
+            return found
         }
+    }
+
+    public func wakeOutbox(adapter: AdapterID) throws -> Int {
+        try db.query(
+            "UPDATE outbox SET next_attempt_at = ?, waits_for_link = 0 WHERE platform = ? AND account = ? AND state = 'pending' AND waits_for_link = 1",
+            [.real(Date().timeIntervalSince1970), .text(adapter.platform.rawValue), .text(adapter.account)])
+        return db.changes
     }
 
     public func nextOutboxAttempt(adapters: Set<AdapterID>) throws -> Date? {
@@ -88,11 +135,41 @@ extension SQLiteStore {
         return (state, r[1].string, r[2].string)
     }
 
-    /// Outbox rows by state, for tests and `herald doctor`.
-    public func outboxCounts() throws -> [String: Int] {
-        var out: [String: Int] = [:]
+    private static let recordColumns =
+        "id, payload, state, attempts, last_error, plan, platform_message_id, created_at, updated_at"
+
+    private func record(_ r: [SQLValue]) -> OutboxRecord? {
+        guard let id = r[0].int, let payload = r[1].string, let state = OutboxState(rawValue: r[2].string ?? ""),
+            let message = try? decoder.decode(OutboundMessage.self, from: Data(payload.utf8))
+        else { return nil }
+        return OutboxRecord(
+            id: id, message: message, state: state, attempts: Int(r[3].int ?? 0), error: r[4].string,
+            plan: r[5].string.flatMap { try? decoder.decode(DeliveryPlan.self, from: Data($0.utf8)) },
+            platformMessageIDs: (r[6].string ?? "").split(separator: ",").map(String.init),
+            createdAt: Date(timeIntervalSince1970: r[7].double ?? 0), updatedAt: Date(timeIntervalSince1970: r[8].double ?? 0))
+    }
+
+    public func outboxRecords(states: Set<OutboxState>, limit: Int) throws -> [OutboxRecord] {
+        let filter = states.isEmpty ? "" : "WHERE state IN (\(states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")))"
+        return try db.query("SELECT \(Self.recordColumns) FROM outbox \(filter) ORDER BY id DESC LIMIT ?", [.int(Int64(limit))])
+            .compactMap(record)
+    }
+
+    public func outboxRecord(_ id: Int64) throws -> OutboxRecord? {
+        try db.query("SELECT \(Self.recordColumns) FROM outbox WHERE id = ?", [.int(id)]).first.flatMap(record)
+    }
+
+    public func retryOutbox(_ id: Int64) throws -> Bool {
+        try db.query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, waits_for_link = 0, updated_at = ? WHERE id = ? AND state = 'failed'",
+            [.real(Date().timeIntervalSince1970), .real(Date().timeIntervalSince1970), .int(id)])
+        return db.changes > 0
+    }
+
+    public func outboxCounts() throws -> [OutboxState: Int] {
+        var out: [OutboxState: Int] = [:]
         for r in try db.query("SELECT state, count(*) FROM outbox GROUP BY state") {
-            out[r[0].string ?? "?"] = Int(r[1].int ?? 0)
+            if let s = OutboxState(rawValue: r[0].string ?? "") { out[s] = Int(r[1].int ?? 0) }
         }
         return out
     }

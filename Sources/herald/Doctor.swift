@@ -39,6 +39,7 @@ enum Doctor {
         do {
             let c = try Composition.load(args)
             print("ok    store \(config.databasePath) (schema \(try await c.store.schemaVersion()))")
+            print(OutboxCommand.countsLine(try await c.store.outboxCounts()))
             let adapters = try c.daemonAdapters()
             print("ok    adapters: \(config.adapters.map(\.kind).joined(separator: ", ").nilIfEmpty ?? "none configured")")
             for a in adapters { print("ok    adapter \(a.id): credentials resolve") }

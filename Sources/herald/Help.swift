@@ -22,6 +22,8 @@ enum Help {
                                   scheduled jobs and what each run delivered
           artifacts list|search Q|show ID|export [--format markdown|json]
                                   the library the librarian keeps
+          outbox list|show ID|retry ID
+                                  replies on their way, and the ones that failed
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -66,6 +68,16 @@ enum Help {
 
         Lists sessions (newest first) or shows one: its conversation, profile, messages and usage.
         ID may be a unique prefix.
+        """
+
+    static let outbox = """
+        Usage: herald outbox list [--state pending|sending|sent|failed] [--limit N] [--config PATH]
+               herald outbox show ID [--config PATH]
+               herald outbox retry ID [--config PATH]
+
+        Lists outbox rows (newest first) with their state, attempts and the reason of the last
+        failure; shows one with its chunks and the platform's ids; or sends a failed one again
+        from the chunk where it stopped (a running gateway picks it up).
         """
 
     static let pair = """

@@ -27,6 +27,7 @@ struct Herald {
             case "usage": code = try await UsageCommand.run(args)
             case "cron": code = try await CronCommand.run(args)
             case "artifacts": code = try await ArtifactsCommand.run(args)
+            case "outbox": code = try await OutboxCommand.run(args)
             case "help", "--help", "-h":
                 print(args.first.flatMap(help(for:)) ?? Help.main)
                 code = Exit.ok
@@ -52,7 +53,7 @@ struct Herald {
 
     static func help(for command: String) -> String? {
         ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair,
-         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts][command]
+         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts, "outbox": Help.outbox][command]
     }
 
     static func fail(_ message: String) {

@@ -74,7 +74,7 @@ import Testing
         #expect(try await store.completeTurn(turn).isEmpty, "a second commit of the same turn writes nothing")
         #expect(try await store.history(sessionID: session.id, limit: 10).map(\.content) == ["hi", "hello"])
         #expect(try await store.usage(sessionID: session.id).first?.usage.cachedTokens == 4)
-        #expect(try await store.outboxCounts() == ["pending": 1])
+        #expect(try await store.outboxCounts() == [.pending: 1])
         #expect(try await store.inboxState(entry.id) == "done")
     }
 
@@ -90,7 +90,7 @@ import Testing
         #expect(first.map(\.message.text) == ["a1", "b1"], "a2 waits for a1")
         try await store.markRetry(ids[0], error: "429", notBefore: Date().addingTimeInterval(60))
         #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).isEmpty, "a2 never overtakes a1")
-        #expect(try await store.recoverInterruptedDeliveries(adapters: [adapter]) == [ids[2]])
+        #expect(try await store.recoverInterruptedDeliveries(adapters: [adapter]) == [InterruptedDelivery(id: ids[2], chunkInFlight: nil)])
         let later = try await store.claimDueOutbox(now: Date().addingTimeInterval(61), adapters: [adapter], limit: 10)
         #expect(later.map(\.message.text) == ["a1", "b1"])
         #expect(later.first?.attempts == 2)

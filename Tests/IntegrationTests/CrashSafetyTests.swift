@@ -31,7 +31,7 @@ import Testing
 
         let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
         #expect(try await store.inboxCounts() == ["done": 1])
-        #expect(try await store.outboxCounts() == ["sent": 1])
+        #expect(try await store.outboxCounts() == [.sent: 1])
         let asked = model.requests.filter { $0.last?.content == "remember the lighthouse" }
         #expect(asked.count == 1, "the model was asked once")
         let session = try await store.activeSession(

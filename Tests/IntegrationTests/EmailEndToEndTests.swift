@@ -389,7 +389,7 @@ struct EmailEndToEndTests {
         try await p.waitFor("the 550") { _, err in err.contains { $0.contains("smtp 550") } }
         let store = try bot.store()
         try await withDeadline(20, "the outbox to settle") {
-            while try await store.outboxCounts() != ["sent": 1, "failed": 1] { try await Task.sleep(for: .milliseconds(50)) }
+            while try await store.outboxCounts() != [.sent: 1, .failed: 1] { try await Task.sleep(for: .milliseconds(50)) }
         }
         try await bot.stop(p)
         #expect(
@@ -413,11 +413,11 @@ struct EmailEndToEndTests {
         let replies = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 20)
         let store = try bot.store()
         try await withDeadline(20, "the reply to be recorded") {
-            while try await store.outboxCounts()["sent"] != 1 { try await Task.sleep(for: .milliseconds(50)) }
+            while try await store.outboxCounts()[.sent] != 1 { try await Task.sleep(for: .milliseconds(50)) }
         }
         try await bot.stop(p)
         #expect(replies.count == 1)
-        #expect(try await store.outboxCounts() == ["sent": 1])
+        #expect(try await store.outboxCounts() == [.sent: 1])
         #expect(MailContent(replies[0]).text.contains("Survive this."))
     }
 }

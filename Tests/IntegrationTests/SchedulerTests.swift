@@ -35,7 +35,7 @@ import Testing
         let run = try #require(try await h.store.jobRuns("brief", limit: 10).first)
         #expect(run.state == .done)
         #expect(run.delivery == .sent)
-        #expect(run.platformMessageID == "m\(delivered.id)")
+        #expect(run.platformMessageID == "m\(delivered.outboxID)")
         #expect(run.output?.hasPrefix("echo: Scheduled job") == true)
         // The date is in the user message, never in the cacheable system prompt.
         let request = try #require(model.requests.first)

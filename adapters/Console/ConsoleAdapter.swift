@@ -51,17 +51,17 @@ public final class ConsoleAdapter: ChatAdapter {
         }
     }
 
-    public func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
-        let m = entry.message
+    public func send(_ chunk: OutgoingChunk) async throws -> String? {
+        let m = chunk.message
         let wasStreamed = m.inboxID.map { id in streamed.withLock { $0.remove(id) != nil } } ?? false
         if wasStreamed && !m.isNotice {
             output("\n")
         } else {
             let prefix = m.isNotice ? "\(label)· " : "\(label)> "
             let indent = String(repeating: " ", count: prefix.count)
-            output(prefix + m.text.replacingOccurrences(of: "\n", with: "\n" + indent) + "\n")
+            output(prefix + chunk.chunk.text.replacingOccurrences(of: "\n", with: "\n" + indent) + "\n")
         }
-        return DeliveryReceipt(platformMessageIDs: ["console-\(entry.id)"])
+        return "console-\(chunk.outboxID)"
     }
 
     public func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async {

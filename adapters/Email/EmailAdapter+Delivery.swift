@@ -3,11 +3,12 @@ import HeraldCore
 import HeraldNet
 
 extension EmailAdapter {
-    /// Sends a reply by SMTP submission, threaded on the mail it answers. The Message-ID comes
-    /// from the outbox row, so every retry (and a resend after a crash) carries the same one
-    /// and the recipient's client shows one message. 4xx and a broken connection are retried;
-    /// 5xx is final.
-    public func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+    /// Sends a reply by SMTP submission, threaded on the mail it answers; a reply is one mail
+    /// (the stage's one chunk, in Markdown). The Message-ID comes from the outbox row, so every
+    /// retry (and a resend after a crash) carries the same one and the recipient's client shows
+    /// one message. 4xx and a broken connection are retried; 5xx is final.
+    public func send(_ chunk: OutgoingChunk) async throws -> String? {
+        let entry = chunk
         let intake = await currentIntake()
         let threads = ThreadIndex(intake: intake)
         let conversation = entry.message.conversation
@@ -23,12 +24,13 @@ extension EmailAdapter {
         guard let parent else { throw DeliveryError(.permanent, "no mail of this thread is known; nobody to answer") }
         let instance = try await intake.cursor("instance") ?? "0"
         let domain = config.address.split(separator: "@").last.map(String.init) ?? "herald.invalid"
-        let messageID = "herald.\(instance).\(entry.id)@\(domain)"
+        let part = chunk.count > 1 ? ".\(chunk.index)" : ""
+        let messageID = "herald.\(instance).\(entry.outboxID)\(part)@\(domain)"
         let from = conversation.thread ?? parent.to
         let data = MailComposer.render(
             MailComposer.Reply(
                 from: from, fromName: "Herald", to: parent.from, subject: parent.subject, messageID: messageID,
-                inReplyTo: parent.messageID, references: parent.references, date: Date(), markdown: entry.message.text))
+                inReplyTo: parent.messageID, references: parent.references, date: Date(), markdown: chunk.chunk.text))
         var o = MailSubmission.Options(
             host: config.smtp.host, port: config.smtp.port, implicitTLS: config.smtp.implicitTLS, username: config.user,
             password: password)
@@ -36,9 +38,9 @@ extension EmailAdapter {
         do {
             try await MailSubmission(o).send(from: from, to: [parent.from], message: data)
         } catch {
-            log.warning("SMTP submission failed", ["outbox": "\(entry.id)", "message_id": messageID, "error": error.description])
+            log.warning("SMTP submission failed", ["outbox": "\(entry.outboxID)", "message_id": messageID, "error": error.description])
             throw DeliveryError(error.isPermanent ? .permanent : .transient(retryAfter: nil), error.description)
         }
-        return DeliveryReceipt(platformMessageIDs: [messageID])
+        return messageID
     }
 }

@@ -3,35 +3,24 @@ import HeraldCore
 import HeraldNet
 
 extension IRCAdapter {
-    /// Sends a reply as PRIVMSG lines, paced by the token bucket. Without a registered link it
-    /// fails as transient, so the outbox keeps the reply until we are back; a drop mid-reply
-    /// resumes after the last line that went out.
-    public func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
-        let target = entry.message.conversation.chat
+    /// Sends one line of a reply as a PRIVMSG (the delivery stage cut it to the line budget and
+    /// paces the connection). Without a registered link it fails as "not connected", so the
+    /// reply waits in the outbox and goes as soon as the link is back.
+    public func send(_ chunk: OutgoingChunk) async throws -> String? {
         guard let link = link.withLock({ $0 }) else {
-            throw DeliveryError(.transient(retryAfter: nil), "not connected to \(config.host)")
+            throw DeliveryError.notConnected("not connected to \(config.host)")
         }
-        let plain = Formatter.chunks(entry.message.text, dialect: .irc, limit: 1 << 20, unit: .utf8Bytes).map(\.text).joined(separator: "\n")
-        let budget = IRCText.budget(target: target, hostmask: link.hostmask.withLock { $0 })
-        let lines = IRCText.lines(plain, budget: budget)
-        var sent = progress.withLock { $0[entry.id] ?? 0 }
-        while sent < lines.count {
-            let wait = bucket.withLock { $0.reserve(at: (ContinuousClock.now - started).seconds) }
-            if wait > 0 { try await clock.sleep(for: .milliseconds(Int64(wait * 1000))) }
-            let line = IRCMessage(command: "PRIVMSG", params: [target, lines[sent]]).line
-            do {
-                try await link.connection.send(Data((line + "\r\n").utf8))
-            } catch {
-                throw DeliveryError(.transient(retryAfter: nil), "connection lost after \(sent) of \(lines.count) lines")
-            }
-            sent += 1
-            progress.withLock { $0[entry.id] = sent }
+        let line = IRCMessage(command: "PRIVMSG", params: [chunk.message.conversation.chat, IRCText.clean(chunk.chunk.text)]).line
+        do {
+            try await link.connection.send(Data((line + "\r\n").utf8))
+        } catch {
+            throw DeliveryError.notConnected("connection lost before line \(chunk.index + 1) of \(chunk.count)")
         }
-        progress.withLock { _ = $0.removeValue(forKey: entry.id) }
-        return DeliveryReceipt(platformMessageIDs: [])
+        return nil
     }
-}
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    /// What is left of 512 bytes once the server prefixes our hostmask and the target.
+    public func messageLimit(for conversation: ConversationRef) -> Int {
+        IRCText.budget(target: conversation.chat, hostmask: link.withLock { $0?.hostmask.withLock { $0 } })
+    }
 }

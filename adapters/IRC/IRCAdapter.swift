@@ -9,7 +9,9 @@ import Synchronization
 /// away, replies wait in the outbox.
 public final class IRCAdapter: ChatAdapter {
     public let id: AdapterID
-    public let capabilities = AdapterCapabilities(maxMessageLength: 1 << 16, lengthUnit: .utf8Bytes, dialect: .irc)
+    /// One line per chunk, paced by one token bucket per connection that every channel shares
+    /// line by line (`send_rate`, `send_burst`).
+    public let capabilities: AdapterCapabilities
     public let allowedSenders: Set<String>
     let config: IRCConfig
     let password: String?
@@ -17,11 +19,6 @@ public final class IRCAdapter: ChatAdapter {
 
     /// The live connection, once registered and joined.
     let link = Mutex<Link?>(nil)
-    /// Lines of a reply already sent, by outbox id, so a retry after a drop resumes there.
-    let progress = Mutex<[Int64: Int]>([:])
-    let bucket: Mutex<TokenBucket>
-    let clock = ContinuousClock()
-    let started = ContinuousClock.now
 
     /// A registered connection: where to send, who we are on it.
     final class Link: Sendable {
@@ -42,7 +39,9 @@ public final class IRCAdapter: ChatAdapter {
         self.password = password
         id = AdapterID(platform: .irc, account: config.account)
         log = Logger("irc.\(config.account)")
-        bucket = Mutex(TokenBucket(rate: config.sendRate, burst: config.sendBurst))
+        capabilities = AdapterCapabilities(
+            maxMessageLength: 400, lengthUnit: .utf8Bytes, dialect: .irc, lineOriented: true,
+            pacing: DeliveryPacing(perAdapter: .init(perSecond: config.sendRate, burst: config.sendBurst), maxInFlight: 1))
         // Sender ids: the services account, or "nick:NAME" where accounts are not required.
         allowedSenders = config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:\($0)" }))
     }
@@ -148,6 +147,7 @@ public final class IRCAdapter: ChatAdapter {
                 if !config.channels.isEmpty {
                     try await connection.send(Data("JOIN \(config.channels.joined(separator: ","))\r\n".utf8))
                 }
+                await intake.linkUp()
             }
         }
     }

@@ -8,9 +8,12 @@ import Synchronization
 /// read them, and get nothing else.
 public final class MatrixAdapter: ChatAdapter {
     public let id: AdapterID
+    /// Synapse refuses an event over 65,536 bytes of JSON (body and formatted_body together);
+    /// 60,000 bytes of content leaves room for what the server adds (sender, room, hashes,
+    /// signatures).
     public let capabilities = AdapterCapabilities(
         maxMessageLength: 30_000, lengthUnit: .characters, dialect: .matrixHTML, threads: true, typingIndicator: true,
-        idempotentDelivery: true)
+        idempotentDelivery: true, maxEncodedBytes: 60_000, pacing: DeliveryPacing(maxInFlight: 8))
     public var allowedSenders: Set<String> { config.allowedUsers }
 
     let config: MatrixConfig
@@ -21,7 +24,6 @@ public final class MatrixAdapter: ChatAdapter {
     let encrypted = Mutex<Set<String>>([])
     /// Joined member counts, to tell one-to-one rooms from groups.
     let members = Mutex<[String: Int]>([:])
-    let progress = Mutex<[Int64: Int]>([:])
 
     public init(config: MatrixConfig) {
         self.config = config
@@ -40,12 +42,14 @@ public final class MatrixAdapter: ChatAdapter {
         for room in (try await intake.cursor("encrypted_rooms") ?? "").split(separator: ",") { _ = encrypted.withLock { $0.insert(String(room)) } }
         var since = try await intake.cursor("since")
         log.info("syncing", ["user": me.withLock { $0 } ?? "?", "resume": since == nil ? "no" : "yes"])
+        await intake.linkUp()
         var failures = 0
         while !Task.isCancelled {
             do {
                 var path = "/_matrix/client/v3/sync?filter=\(MatrixClient.escape(filter))&timeout=\(since == nil ? 0 : config.syncTimeoutSeconds * 1000)"
                 if let since { path += "&since=\(MatrixClient.escape(since))" }
                 let sync = try await api.call("GET", path, timeout: .seconds(config.syncTimeoutSeconds + 30))
+                if failures > 0 { await intake.linkUp() }
                 failures = 0
                 guard let next = sync["next_batch"] as? String else { continue }
                 // The first sync of a new account is history from before Herald: not answered.
@@ -108,10 +112,15 @@ public final class MatrixAdapter: ChatAdapter {
         }
     }
 
-    public func typing(in conversation: ConversationRef) async {
+    /// A rate limit on the indicator holds the room like one on a send.
+    public func typing(in conversation: ConversationRef) async throws {
         guard let api = client.withLock({ $0 }), let me = me.withLock({ $0 }), !encrypted.withLock({ $0.contains(conversation.chat) }) else { return }
-        _ = try? await api.call(
-            "PUT", "/_matrix/client/v3/rooms/\(MatrixClient.escape(conversation.chat))/typing/\(MatrixClient.escape(me))",
-            body: ["typing": true, "timeout": 5000], timeout: .seconds(10))
+        do {
+            _ = try await api.call(
+                "PUT", "/_matrix/client/v3/rooms/\(MatrixClient.escape(conversation.chat))/typing/\(MatrixClient.escape(me))",
+                body: ["typing": true, "timeout": 5000], timeout: .seconds(10))
+        } catch let e as MatrixError where e.status == 429 || e.errcode == "M_LIMIT_EXCEEDED" {
+            throw DeliveryError(.transient(retryAfter: e.retryAfter ?? .seconds(2)), e.description)
+        }
     }
 }

@@ -37,8 +37,9 @@ struct BotAPI: Sendable {
         } catch let e as HTTPError {
             if e.code == .cancelled { throw CancellationError() }
             var error = TelegramAPIError(code: 0, description: "\(method): \(e.message)")
-            // Only a refused connection proves the request never arrived.
-            error.outcomeUnknown = e.code != .couldNotConnect
+            // Only a request that left the machine can have arrived: a refused connection or a
+            // connect timeout (a black-holed network) proves it did not.
+            error.outcomeUnknown = e.code != .couldNotConnect && e.requestSent
             throw error
         }
         guard let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {

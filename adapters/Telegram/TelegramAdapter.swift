@@ -7,8 +7,12 @@ import Synchronization
 /// transaction before the next poll confirms it.
 public final class TelegramAdapter: ChatAdapter {
     public let id: AdapterID
+    /// Telegram asks bots to stay under about one message a second per chat and 30 a second
+    /// overall; in-flight sends are bounded so a crash can duplicate at most that many.
     public let capabilities = AdapterCapabilities(
-        maxMessageLength: 4096, lengthUnit: .utf16, dialect: .telegramHTML, threads: true, typingIndicator: true)
+        maxMessageLength: 4096, lengthUnit: .utf16, dialect: .telegramHTML, threads: true, typingIndicator: true,
+        pacing: DeliveryPacing(
+            perConversation: .init(perSecond: 1, burst: 3), perAdapter: .init(perSecond: 30, burst: 30), maxInFlight: 10))
     public var allowedSenders: Set<String> { config.allowedUsers }
 
     let config: TelegramConfig
@@ -16,10 +20,6 @@ public final class TelegramAdapter: ChatAdapter {
     let log: Logger
     /// The bot's own identity, from getMe.
     let me = Mutex<(id: Int64, username: String)?>(nil)
-    /// A 429 stops every send of this bot until then.
-    let floodUntil = Mutex<ContinuousClock.Instant?>(nil)
-    /// Chunks already accepted per outbox row, so a retry resumes instead of repeating them.
-    let progress = Mutex<[Int64: Int]>([:])
 
     public init(config: TelegramConfig) throws {
         self.config = config
@@ -43,6 +43,7 @@ public final class TelegramAdapter: ChatAdapter {
         _ = try await api.call("deleteWebhook", ["drop_pending_updates": false])
         _ = try? await api.call("setMyCommands", ["commands": Self.commands.map { ["command": $0.0, "description": $0.1] }])
         log.info("polling", ["bot": "@\(username)"])
+        await intake.linkUp()
 
         var offset = Int(try await intake.cursor("offset") ?? "") ?? 0
         var failures = 0
@@ -52,6 +53,7 @@ public final class TelegramAdapter: ChatAdapter {
                     "getUpdates",
                     ["offset": offset, "timeout": config.pollTimeout, "allowed_updates": ["message", "edited_message", "my_chat_member"]],
                     timeout: .seconds(config.pollTimeout + 15))
+                if failures > 0 { await intake.linkUp() }
                 failures = 0
                 let updates = result as? [[String: Any]] ?? []
                 guard !updates.isEmpty else { continue }
@@ -94,9 +96,14 @@ public final class TelegramAdapter: ChatAdapter {
         }
     }
 
-    public func typing(in conversation: ConversationRef) async {
+    /// A 429 on the chat action is flood control for that chat like any other: the stage holds it.
+    public func typing(in conversation: ConversationRef) async throws {
         var params: [String: Any] = ["chat_id": conversation.chat, "action": "typing"]
         if let thread = conversation.thread { params["message_thread_id"] = Int(thread) ?? thread }
-        _ = try? await api.call("sendChatAction", params, timeout: .seconds(10))
+        do {
+            _ = try await api.call("sendChatAction", params, timeout: .seconds(10))
+        } catch let e as TelegramAPIError {
+            throw Self.classify(e)
+        }
     }
 }

@@ -87,16 +87,20 @@ public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var message: OutboundMessage
     public var attempts: Int
+    /// The chunks as the delivery stage cut them and how far delivery got, durable across
+    /// crashes; nil until the stage first plans the row.
+    public var plan: DeliveryPlan?
 
-    public init(id: Int64, message: OutboundMessage, attempts: Int) {
+    public init(id: Int64, message: OutboundMessage, attempts: Int, plan: DeliveryPlan? = nil) {
         self.id = id
         self.message = message
         self.attempts = attempts
+        self.plan = plan
     }
 }
 
 /// Delivery state of an outbox row.
-public enum OutboxState: String, Sendable, Codable {
+public enum OutboxState: String, Sendable, Codable, CaseIterable {
     case pending, sending, sent, failed
 }
 
@@ -108,21 +112,45 @@ public struct DeliveryReceipt: Sendable, Equatable {
     public init(platformMessageIDs: [String]) { self.platformMessageIDs = platformMessageIDs }
 }
 
-/// Why a delivery failed, as the adapter judges it.
+/// Why sending a chunk failed, as the adapter judges it. The delivery stage decides what to do.
 public struct DeliveryError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// Try again; after `retryAfter` if the platform said so.
+        /// Nothing reached the platform, or it said "later": sending again is safe; after
+        /// `retryAfter` if the platform said so.
         case transient(retryAfter: Duration?)
-        /// Will never succeed (blocked, chat gone, rejected content).
+        /// The request was sent and no answer came: it may have arrived. Resent only where the
+        /// platform is idempotent; elsewhere recorded and the person told.
+        case outcomeUnknown
+        /// The platform found this message too long or too large: cut it smaller.
+        case tooLarge
+        /// The platform refused this message, and the conversation still takes others (the
+        /// person is told).
+        case rejected
+        /// The conversation cannot be reached (blocked, left, gone): nothing more goes there.
         case permanent
     }
 
+    /// Whom a `retryAfter` holds.
+    public enum Scope: Sendable, Equatable {
+        /// This conversation only (Telegram's per-chat flood control, a Matrix room's limit).
+        case conversation
+        /// Every conversation of this adapter (a bot-wide limit, a lost link).
+        case adapter
+    }
+
     public var kind: Kind
+    public var scope: Scope
     public var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, scope: Scope = .conversation) {
         self.kind = kind
         self.message = message
+        self.scope = scope
+    }
+
+    /// Not connected: retried as soon as the adapter says its link is back.
+    public static func notConnected(_ message: String) -> DeliveryError {
+        DeliveryError(.transient(retryAfter: nil), message, scope: .adapter)
     }
 
     public var description: String { message }

@@ -125,7 +125,7 @@ extension Store {
     }
 }
 
-public protocol Store: Sendable {
+public protocol Store: OutboxStore {
     // MARK: Intake
     /// Commits new inbound messages together with the adapter's cursors, in one transaction.
     /// Messages whose (platform, account, eventID) is already stored are ignored.
@@ -185,22 +185,6 @@ public protocol Store: Sendable {
     /// Commits a finished turn atomically; returns the new outbox ids in order.
     @discardableResult
     func completeTurn(_ turn: TurnCommit) async throws -> [Int64]
-    /// Queues messages that answer no inbox row (notices, job results).
-    @discardableResult
-    func enqueue(_ messages: [OutboundMessage]) async throws -> [Int64]
-
-    // MARK: Outbox
-    /// Marks due rows `sending` and returns them: only the oldest unfinished row of each
-    /// conversation, so replies go out in order.
-    func claimDueOutbox(now: Date, adapters: Set<AdapterID>, limit: Int) async throws -> [OutboxEntry]
-    func markSent(_ id: Int64, receipt: DeliveryReceipt) async throws
-    func markRetry(_ id: Int64, error: String, notBefore: Date) async throws
-    func markFailed(_ id: Int64, error: String) async throws
-    /// Rows left `sending` by a crash go back to `pending`; returns their ids.
-    func recoverInterruptedDeliveries(adapters: Set<AdapterID>) async throws -> [Int64]
-    /// The earliest `next_attempt_at` of pending rows, to sleep until.
-    func nextOutboxAttempt(adapters: Set<AdapterID>) async throws -> Date?
-    func outboxState(_ id: Int64) async throws -> (state: OutboxState, platformMessageID: String?, error: String?)?
 
     // MARK: Access
     func isApproved(adapter: AdapterID, senderID: String) async throws -> Bool

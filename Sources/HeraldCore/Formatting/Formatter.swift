@@ -1,10 +1,18 @@
 import Foundation
 
-/// One message ready to send: the text in the platform's dialect and the same content as
-/// plain text, for a resend when the platform rejects the markup.
-public struct FormattedChunk: Sendable, Equatable {
+/// One message ready to send: the text in the platform's dialect, the same content as plain
+/// text (for a resend when the platform rejects the markup), and as Markdown (so the delivery
+/// stage can cut it further when the platform finds it too large).
+public struct FormattedChunk: Sendable, Equatable, Codable {
     public var text: String
     public var plain: String
+    public var source: String
+
+    public init(text: String, plain: String, source: String? = nil) {
+        self.text = text
+        self.plain = plain
+        self.source = source ?? plain
+    }
 }
 
 /// Renders the model's Markdown for a platform and cuts it into messages that fit the platform's
@@ -54,7 +62,7 @@ public enum Formatter {
         }
         while current.last == .gap { current.removeLast() }
         if !current.isEmpty { chunks.append(current) }
-        return chunks.map { FormattedChunk(text: render($0, dialect), plain: plain($0)) }
+        return chunks.map { FormattedChunk(text: render($0, dialect), plain: plain($0), source: render($0, .markdown)) }
     }
 
     static func length(_ s: String, _ unit: AdapterCapabilities.LengthUnit) -> Int {

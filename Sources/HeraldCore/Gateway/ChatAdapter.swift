@@ -26,11 +26,23 @@ public struct AdapterCapabilities: Sendable, Equatable {
     /// Resending an outbox row with the same id cannot create a duplicate (Matrix txnId,
     /// email Message-ID). Without it, a delivery interrupted by a crash is resent once, logged.
     public var idempotentDelivery: Bool
+    /// The platform's cap on one whole encoded message, in bytes, where it has one beside the
+    /// length limit (Matrix: 65,536 bytes of event JSON). Measured by `ChatAdapter.encodedSize`.
+    public var maxEncodedBytes: Int?
+    /// Each message a separate line (IRC): the stage cuts a reply into lines, one chunk each,
+    /// so a long reply and a short one in another channel interleave line by line.
+    public var lineOriented: Bool
+    /// How fast the platform lets one bot send: per conversation and over the whole adapter.
+    public var pacing: DeliveryPacing
 
     public init(
         maxMessageLength: Int, lengthUnit: LengthUnit, dialect: Dialect, threads: Bool = false,
-        typingIndicator: Bool = false, edits: Bool = false, streaming: Bool = false, idempotentDelivery: Bool = false
+        typingIndicator: Bool = false, edits: Bool = false, streaming: Bool = false, idempotentDelivery: Bool = false,
+        maxEncodedBytes: Int? = nil, lineOriented: Bool = false, pacing: DeliveryPacing = DeliveryPacing()
     ) {
+        self.maxEncodedBytes = maxEncodedBytes
+        self.lineOriented = lineOriented
+        self.pacing = pacing
         self.maxMessageLength = maxMessageLength
         self.lengthUnit = lengthUnit
         self.dialect = dialect
@@ -55,11 +67,20 @@ public protocol ChatAdapter: Sendable {
 
     /// Receives platform events until cancelled (or, for finite sources, until they end).
     func run(intake: Intake) async throws
-    /// Sends one outbox row. Throw `DeliveryError` to say transient or permanent; any other
-    /// error counts as transient.
-    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt
-    /// Shows that the model is working (typing indicator).
-    func typing(in conversation: ConversationRef) async
+    /// Sends one chunk the delivery stage rendered and returns the platform's id for it. Only
+    /// speaks the wire: never sleeps for a rate limit, never retries a send whose outcome is
+    /// unknown. Throw `DeliveryError` to classify a failure; any other error counts as
+    /// transient.
+    func send(_ chunk: OutgoingChunk) async throws -> String?
+    /// Shows that the model is working (typing indicator). Throws `DeliveryError` when the
+    /// platform rate-limits it, so the stage holds the conversation as for a send.
+    func typing(in conversation: ConversationRef) async throws
+    /// The length limit for messages to `conversation`, in `capabilities.lengthUnit` (IRC: what
+    /// is left of 512 bytes once the server prefixes our hostmask and the target).
+    func messageLimit(for conversation: ConversationRef) -> Int
+    /// The size in bytes of `chunk` as the platform will count it against
+    /// `capabilities.maxEncodedBytes`.
+    func encodedSize(of chunk: OutgoingChunk) -> Int
     /// Shows reply text as it streams (adapters with `capabilities.streaming`).
     func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async
 }
@@ -67,7 +88,9 @@ public protocol ChatAdapter: Sendable {
 extension ChatAdapter {
     public var allowedSenders: Set<String> { [] }
     public var trustsEveryone: Bool { false }
-    public func typing(in conversation: ConversationRef) async {}
+    public func typing(in conversation: ConversationRef) async throws {}
+    public func messageLimit(for conversation: ConversationRef) -> Int { capabilities.maxMessageLength }
+    public func encodedSize(of chunk: OutgoingChunk) -> Int { chunk.chunk.text.utf8.count + chunk.chunk.plain.utf8.count }
     public func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async {}
 }
 
@@ -76,11 +99,20 @@ public struct Intake: Sendable {
     public let adapter: AdapterID
     let store: any Store
     let doorbell: Doorbell
+    let onLinkUp: @Sendable () -> Void
 
-    public init(adapter: AdapterID, store: any Store, doorbell: Doorbell) {
+    public init(adapter: AdapterID, store: any Store, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
         self.adapter = adapter
         self.store = store
         self.doorbell = doorbell
+        self.onLinkUp = onLinkUp
+    }
+
+    /// The adapter's link to its platform is (back) up: replies that waited for it go now,
+    /// not at their retry timer.
+    public func linkUp() async {
+        _ = try? await store.wakeOutbox(adapter: adapter)
+        onLinkUp()
     }
 
     /// Commits messages and, in the same transaction, the adapter's cursor. Returns how many

@@ -15,10 +15,13 @@ extension Gateway {
             let usage = try await store.usage(sessionID: session.id).map(\.usage)
             let total = Self.sum(usage)
             let context = try await turnContext(session: session, message: message, freeze: false)
+            let outbox = try await store.outboxCounts()
+            let failed = outbox[.failed] ?? 0
             return """
                 Profile: \(session.profile) (models: \(context.chain.joined(separator: " → ")))
                 Session: \(session.id.prefix(8)), started \(session.createdAt.formatted(.iso8601))
                 Model calls: \(usage.count); tokens: \(total.promptTokens) prompt (\(total.cachedTokens) from cache), \(total.completionTokens) completion
+                Outbox: \((outbox[.pending] ?? 0) + (outbox[.sending] ?? 0)) on the way, \(failed) failed\(failed > 0 ? " (herald outbox list --state failed)" : "")
                 """
         case "context":
             return try await contextReport(session: session, message: message)

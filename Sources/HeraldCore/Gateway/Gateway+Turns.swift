@@ -98,9 +98,9 @@ extension Gateway {
 
         let typing: Task<Void, Never>? =
             adapter.capabilities.typingIndicator && message.job == nil
-            ? Task { [clock] in
+            ? Task { [clock, delivery] in
                 while !Task.isCancelled {
-                    await adapter.typing(in: message.conversation)
+                    await delivery.typing(adapter, in: message.conversation)
                     try? await clock.sleep(for: .seconds(4))
                 }
             } : nil

@@ -51,15 +51,17 @@ public final class Gateway: Sendable {
     let inboxBell = Doorbell()
     let deliveryBell = Doorbell()
     let lanes = LaneTable()
+    /// Renders, chunks, paces and sends the outbox.
+    let delivery: DeliveryStage
     let turns = TurnRegistry()
     /// Claims due job runs into the inbox.
     public let scheduler: Scheduler
     /// Files links and documents for profiles that keep the library.
     let librarian: Librarian?
     /// Set when a stop is requested; `stopMode` says how.
-    let stopping = Latch()
-    let lanesDone = Latch()
-    private let mode = Mutex<StopMode>(.inFlight)
+    let stopping: Latch
+    let lanesDone: Latch
+    private let mode: StopRequest
 
     public init(
         store: any Store, adapters: [any ChatAdapter], agent: Agent, profiles: [String: Profile], router: Router,
@@ -77,14 +79,24 @@ public final class Gateway: Sendable {
         self.access = access
         self.settings = settings
         self.clock = clock
+        let mode = StopRequest()
+        let stopping = Latch()
+        let lanesDone = Latch()
+        self.mode = mode
+        self.stopping = stopping
+        self.lanesDone = lanesDone
+        delivery = DeliveryStage(
+            store: store, adapters: Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), settings: settings,
+            clock: clock, bell: deliveryBell, stopping: stopping, lanesDone: lanesDone,
+            leaving: { stopping.isSet && mode.value.withLock { $0 } == .inFlight })
     }
 
     var adapterIDs: Set<AdapterID> { Set(adapters.keys) }
-    var stopMode: StopMode { mode.withLock { $0 } }
+    var stopMode: StopMode { mode.value.withLock { $0 } }
 
     /// Asks the gateway to stop; `run()` returns once the chosen work is drained.
     public func stop(_ how: StopMode = .inFlight) {
-        mode.withLock { $0 = how }
+        mode.value.withLock { $0 = how }
         stopping.set()
         inboxBell.ring()
         deliveryBell.ring()
@@ -92,16 +104,11 @@ public final class Gateway: Sendable {
 
     /// Runs until `stop()` (or until cancelled, which stops at once).
     public func run() async throws {
-        for id in try await store.recoverInterruptedDeliveries(adapters: adapterIDs) {
-            let idempotent = adapters.values.contains { $0.capabilities.idempotentDelivery }
-            log.warning(
-                idempotent ? "resending a delivery interrupted by a crash (idempotent)" : "resending a delivery interrupted by a crash; the platform may show it twice",
-                ["outbox": "\(id)"])
-        }
+        try await delivery.recover()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.runAdapters() }
             group.addTask { await self.runLanes() }
-            group.addTask { await self.runDelivery() }
+            group.addTask { await self.delivery.run() }
             if settings.runJobs {
                 group.addTask {
                     // The scheduler has no end of its own: it stops when the gateway stops.
@@ -144,7 +151,9 @@ public final class Gateway: Sendable {
 
     /// Runs one adapter, restarting it with backoff if it fails, until it ends or we stop.
     private func supervise(_ adapter: any ChatAdapter) async {
-        let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell)
+        let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell) { [delivery, id = adapter.id] in
+            delivery.linkUp(id)
+        }
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -203,4 +212,9 @@ public final class Gateway: Sendable {
         }
         inboxBell.ring()
     }
+}
+
+/// How the gateway was asked to stop, shared with the delivery stage.
+private final class StopRequest: Sendable {
+    let value = Mutex<Gateway.StopMode>(.inFlight)
 }

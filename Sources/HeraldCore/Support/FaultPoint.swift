@@ -7,10 +7,12 @@ import Foundation
 public enum FaultPoint: String, Sendable {
     /// The inbound message is committed; the model has not been called.
     case inboundCommitted = "inbound-committed"
-    /// The outbox row is marked sending; the adapter has not been called.
+    /// The first chunk of an outbox row is marked on the wire; the adapter has not been called.
     case deliveryStarted = "delivery-started"
-    /// The platform accepted the message; the outbox row is not marked sent yet (a lost response).
+    /// The platform accepted a chunk; its acknowledgement is not recorded yet (a lost response).
     case deliverySent = "delivery-sent"
+    /// The first chunk of a reply of several was acknowledged and recorded; the rest are not sent.
+    case chunkRecorded = "chunk-recorded"
     /// Telegram's getUpdates returned updates; they are not committed yet.
     case telegramUpdatesFetched = "telegram-updates-fetched"
 

@@ -12,7 +12,7 @@ final class ScriptedAdapter: ChatAdapter {
 
     private let intake = Mutex<Intake?>(nil)
     private let ready = Latch()
-    private let state = Mutex<(delivered: [OutboxEntry], waiters: WaiterList<[OutboxEntry]>)>(([], WaiterList()))
+    private let state = Mutex<(delivered: [OutgoingChunk], waiters: WaiterList<[OutgoingChunk]>)>(([], WaiterList()))
     /// Deliveries to fail before succeeding, with the error to throw.
     let failures = Mutex<[DeliveryError]>([])
     /// Set once a queued failure has been thrown at a delivery.
@@ -43,7 +43,7 @@ final class ScriptedAdapter: ChatAdapter {
         try await intake.withLock { $0 }!.commit([message])
     }
 
-    func deliver(_ entry: OutboxEntry) async throws -> DeliveryReceipt {
+    func send(_ entry: OutgoingChunk) async throws -> String? {
         if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
             refused.set()
             throw failure
@@ -53,17 +53,17 @@ final class ScriptedAdapter: ChatAdapter {
             return s.waiters.ready(s.delivered)
         }
         ready.forEach { $0.resume() }
-        return DeliveryReceipt(platformMessageIDs: ["m\(entry.id)"])
+        return "m\(entry.outboxID)"
     }
 
-    var delivered: [OutboxEntry] { state.withLock { $0.delivered } }
+    var delivered: [OutgoingChunk] { state.withLock { $0.delivered } }
 
     func texts(in chat: String) -> [String] {
         delivered.filter { $0.message.conversation.chat == chat }.map(\.message.text)
     }
 
     /// Waits until the deliveries so far satisfy `predicate`.
-    func waitFor(_ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable ([OutboxEntry]) -> Bool) async throws {
+    func waitFor(_ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable ([OutgoingChunk]) -> Bool) async throws {
         try await withDeadline(seconds, what) { [self] in
             await cancellableWait(
                 register: { id, c in

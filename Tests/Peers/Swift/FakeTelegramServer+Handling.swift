@@ -12,6 +12,9 @@ extension FakeTelegramServer {
         guard path[path.index(path.startIndex, offsetBy: 4)..<slash] == token else { return error(401, "Unauthorized") }
         let method = String(path[path.index(after: slash)...])
         let params = parameters(request)
+        if method == "sendMessage" || method == "sendChatAction", let flood = floodControl(method, params) {
+            return flood
+        }
         if method == "sendMessage" {
             // Recorded once its fate is decided, so a test that sees the call and then queues a
             // fault cannot have that fault land on this same call.
@@ -39,6 +42,28 @@ extension FakeTelegramServer {
         default:
             return error(404, "Not Found: method not found")
         }
+    }
+
+    /// Telegram's flood control for one chat: a 429 opens a window in which every call to that
+    /// chat is refused again (and recorded as a violation).
+    private func floodControl(_ method: String, _ params: [String: Any]) -> StubHTTPServer.Response? {
+        let chatID = Int64("\(params["chat_id"] ?? "")") ?? 0
+        let now = Date()
+        let refusal = state.withLock { s -> Int? in
+            if let until = s.floodUntil[chatID], until > now {
+                s.violations.append(Call(method: method, params: params.mapValues { "\($0)" }, at: now))
+                return Int(until.timeIntervalSince(now).rounded(.up))
+            }
+            if let seconds = s.floodNext.removeValue(forKey: "\(method) \(chatID)") {
+                s.floodUntil[chatID] = now.addingTimeInterval(Double(seconds))
+                return seconds
+            }
+            return nil
+        }
+        guard let refusal else { return nil }
+        record(method, params.mapValues { "\($0)" }.merging(["_refused": "429"]) { a, _ in a })
+        return respond(
+            429, ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(refusal)", "parameters": ["retry_after": refusal]])
     }
 
     private func parameters(_ request: StubHTTPServer.Request) -> [String: Any] {
@@ -84,8 +109,12 @@ extension FakeTelegramServer {
         let chatID = Int64("\(params["chat_id"] ?? "")") ?? 0
         let text = params["text"] as? String ?? ""
         let fault = state.withLock { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
+        if let hold = state.withLock({ $0.holds.removeValue(forKey: chatID) }) {
+            Thread.sleep(forTimeInterval: hold)  // this connection's own thread: other chats go on
+        }
         switch fault {
         case .tooManyRequests(let seconds)?:
+            state.withLock { $0.floodUntil[chatID] = Date().addingTimeInterval(Double(seconds)) }
             return respond(429, ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(seconds)", "parameters": ["retry_after": seconds]])
         case .rejectEntities?:
             if params["parse_mode"] != nil { return error(400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0") }

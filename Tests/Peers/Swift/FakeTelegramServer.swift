@@ -35,6 +35,14 @@ public final class FakeTelegramServer: Sendable {
         var nextMessageID = 1
         var files: [String: Data] = [:]
         var waiters = WaiterList<[Call]>()
+        /// Flood control per chat: until when a 429 told the bot to stay away.
+        var floodUntil: [Int64: Date] = [:]
+        /// Calls that came to a chat inside its flood window.
+        var violations: [Call] = []
+        /// The next call of a method to a chat answers 429 with this retry_after.
+        var floodNext: [String: Int] = [:]
+        /// The next sendMessage to a chat is answered only after this many seconds.
+        var holds: [Int64: Double] = [:]
     }
 
     public let token: String
@@ -44,10 +52,11 @@ public final class FakeTelegramServer: Sendable {
     let wake = NSCondition()
     private let server: StubHTTPServer
 
-    public init(token: String) throws {
+    /// `port` 0 picks a free one; a fixed one lets a test bring "Telegram" back where it was.
+    public init(token: String, port: Int = 0) throws {
         self.token = token
         let box = Mutex<FakeTelegramServer?>(nil)
-        server = try StubHTTPServer { request in
+        server = try StubHTTPServer(port: port) { request in
             guard let me = box.withLock({ $0 }) else { return .full(status: 503, contentType: "text/plain", body: Data()) }
             return me.handle(request)
         }
@@ -55,6 +64,7 @@ public final class FakeTelegramServer: Sendable {
     }
 
     public var baseURL: String { server.baseURL }
+    public var port: Int { server.port }
     public func stop() { server.stop() }
 
     // MARK: - Control
@@ -69,6 +79,19 @@ public final class FakeTelegramServer: Sendable {
     public var webhook: String? { state.withLock { $0.webhook } }
     public func failNextSend(_ fault: Fault) { state.withLock { $0.faults.append(fault) } }
     public func addFile(id: String, data: Data) { state.withLock { $0.files[id] = data } }
+
+    /// The next `method` call naming `chat` is answered 429 with `retry_after`; Telegram then
+    /// answers every call to that chat with 429 until the window has passed, and so does this
+    /// fake, recording each such call in `windowViolations`.
+    public func floodNext(_ method: String, chat: Int64, retryAfter: Int) {
+        state.withLock { $0.floodNext["\(method) \(chat)"] = retryAfter }
+    }
+
+    /// Calls that came to a chat while its flood window was open.
+    public var windowViolations: [Call] { state.withLock { $0.violations } }
+
+    /// The next sendMessage to `chat` is held `seconds` before it is answered (a slow send).
+    public func holdNextSend(chat: Int64, seconds: Double) { state.withLock { $0.holds[chat] = seconds } }
 
     /// Queues a message update; returns its update_id. `thread` makes it a topic message.
     @discardableResult

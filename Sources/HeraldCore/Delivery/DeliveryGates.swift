@@ -1,0 +1,71 @@
+import Synchronization
+
+/// Where the platforms' limits hold delivery: one gate per conversation and one per adapter,
+/// each a token bucket for the pace the adapter declares plus a hold until an instant (a 429's
+/// retry_after, a lost link). Sends and typing indicators pass the same gates.
+final class DeliveryGates: Sendable {
+    struct Key: Hashable, Sendable {
+        var adapter: AdapterID
+        /// nil: the adapter as a whole.
+        var conversation: String?
+    }
+
+    private struct State {
+        var buckets: [Key: TokenBucket] = [:]
+        var holds: [Key: ContinuousClock.Instant] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let origin = ContinuousClock.now
+
+    static func keys(_ adapter: AdapterID, _ conversation: ConversationRef) -> (conversation: Key, adapter: Key) {
+        (Key(adapter: adapter, conversation: conversation.key), Key(adapter: adapter, conversation: nil))
+    }
+
+    /// Holds `key` until `until` (never shortens a longer hold).
+    func hold(_ key: Key, until: ContinuousClock.Instant) {
+        state.withLock { s in
+            if let old = s.holds[key], old >= until { return }
+            s.holds[key] = until
+        }
+    }
+
+    /// The end of the longest hold on the conversation or its adapter, if one is still on.
+    func heldUntil(_ adapter: AdapterID, _ conversation: ConversationRef) -> ContinuousClock.Instant? {
+        let (c, a) = Self.keys(adapter, conversation)
+        let now = ContinuousClock.now
+        return state.withLock { s -> ContinuousClock.Instant? in
+            let ends = [s.holds[c], s.holds[a]].compactMap { $0 }.filter { $0 > now }
+            if s.holds[c].map({ $0 <= now }) ?? false { s.holds[c] = nil }
+            return ends.max()
+        }
+    }
+
+    /// Takes a send token from the conversation's and the adapter's buckets; returns how long to
+    /// wait before sending. Waiters queue in arrival order, so conversations share an adapter's
+    /// pace line by line rather than reply by reply.
+    func reserve(_ adapter: AdapterID, _ conversation: ConversationRef, pacing: DeliveryPacing) -> Duration {
+        let (c, a) = Self.keys(adapter, conversation)
+        let now = (ContinuousClock.now - origin).seconds
+        let wait = state.withLock { s -> Double in
+            var wait = 0.0
+            if let rate = pacing.perConversation {
+                var b = s.buckets[c] ?? TokenBucket(rate: rate.perSecond, burst: rate.burst)
+                wait = max(wait, b.reserve(at: now))
+                s.buckets[c] = b
+            }
+            if let rate = pacing.perAdapter {
+                var b = s.buckets[a] ?? TokenBucket(rate: rate.perSecond, burst: rate.burst)
+                wait = max(wait, b.reserve(at: now))
+                s.buckets[a] = b
+            }
+            return wait
+        }
+        return .milliseconds(Int64((wait * 1000).rounded(.up)))
+    }
+
+    /// Forgets the adapter's own hold (its link is back).
+    func release(_ adapter: AdapterID) {
+        _ = state.withLock { $0.holds.removeValue(forKey: Key(adapter: adapter, conversation: nil)) }
+    }
+}
