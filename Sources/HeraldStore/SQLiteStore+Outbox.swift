@@ -96,7 +96,7 @@ extension SQLiteStore {
                 let rows = try db.query(
                     "SELECT id, in_flight FROM outbox WHERE platform = ? AND account = ? AND state = 'sending' ORDER BY id",
                     [.text(a.platform.rawValue), .text(a.account)])
-                found += rows.compactMap { r in r[0].int.map { InterruptedDelivery(id: $0, chunkInFlight: r[1].int.map(Int.init)) } }
+                found += rows.compactMap { r in r[0].int.map { InterruptedDelivery(id: $0, adapter: a, chunkInFlight: r[1].int.map(Int.init)) } }
                 try db.query(
                     """
                     UPDATE outbox SET state = 'pending', last_error = 'interrupted while sending', in_flight = NULL

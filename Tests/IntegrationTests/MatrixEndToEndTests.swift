@@ -211,7 +211,7 @@ struct MatrixEndToEndTests {
         _ = try await doomed.waitForExit()
         let p = try bot.start()
         try await p.waitFor("the resend") { _, err in
-            err.contains { $0.contains("resending a delivery interrupted by a crash (idempotent)") }
+            err.contains { $0.contains("on the wire at a crash (idempotent") }
         }
         try await alice.say(room, "and after")
         _ = try await alice.waitForMessages(room, "the next answer") { $0.contains { $0.body == "echo: and after" } }
@@ -253,9 +253,9 @@ struct MatrixEndToEndTests {
             events.filter { $0.sender == bot.user.userID }.count >= 3
         }
         try await bot.stop(p)
+        // What the person sees, whether or not Synapse limited this run (that depends on timing).
         #expect(
             all.filter { $0.sender == bot.user.userID }.compactMap(\.body) == ["echo: one", "echo: two", "echo: three"],
-            "delayed, in order, once each")
-        #expect(p.stderr.contains { $0.contains("M_LIMIT_EXCEEDED") }, "the server did rate-limit us")
+            "in order, once each")
     }
 }

@@ -50,9 +50,15 @@ final class DeliveryStage: Sendable {
                 log.info("resuming a delivery interrupted by a stop or crash", ["outbox": "\(row.id)"])
                 continue
             }
-            log.warning(
-                "a chunk was on the wire at a crash; resending it, the platform may show it twice unless it is idempotent",
-                ["outbox": "\(row.id)", "chunk": "\(chunk + 1)"])
+            if adapters[row.adapter]?.capabilities.idempotentDelivery == true {
+                log.info(
+                    "resending a chunk that was on the wire at a crash (idempotent: it cannot show twice)",
+                    ["outbox": "\(row.id)", "chunk": "\(chunk + 1)"])
+            } else {
+                log.warning(
+                    "a chunk was on the wire at a crash; resending it, the platform may show it twice",
+                    ["outbox": "\(row.id)", "chunk": "\(chunk + 1)"])
+            }
         }
     }
 

@@ -42,11 +42,13 @@ public protocol OutboxStore: Sendable {
 /// A row found `sending` at start: the process that claimed it died.
 public struct InterruptedDelivery: Sendable, Equatable {
     public var id: Int64
+    public var adapter: AdapterID
     /// The chunk that was on the wire at the crash, if any: it may show twice.
     public var chunkInFlight: Int?
 
-    public init(id: Int64, chunkInFlight: Int?) {
+    public init(id: Int64, adapter: AdapterID, chunkInFlight: Int?) {
         self.id = id
+        self.adapter = adapter
         self.chunkInFlight = chunkInFlight
     }
 }

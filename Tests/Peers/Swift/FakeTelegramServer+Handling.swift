@@ -19,7 +19,10 @@ extension FakeTelegramServer {
             // Recorded once its fate is decided, so a test that sees the call and then queues a
             // fault cannot have that fault land on this same call.
             let response = sendMessage(params)
-            record(method, params.mapValues { "\($0)" })
+            var recorded = params.mapValues { "\($0)" }
+            // A refused send is marked, so a test can tell an accepted message from an attempt.
+            if case .full(let status, _, _) = response, status != 200 { recorded["_status"] = "\(status)" }
+            record(method, recorded)
             return response
         }
         record(method, params.mapValues { "\($0)" })
@@ -61,7 +64,7 @@ extension FakeTelegramServer {
             return nil
         }
         guard let refusal else { return nil }
-        record(method, params.mapValues { "\($0)" }.merging(["_refused": "429"]) { a, _ in a })
+        record(method, params.mapValues { "\($0)" }.merging(["_status": "429"]) { a, _ in a })
         return respond(
             429, ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(refusal)", "parameters": ["retry_after": refusal]])
     }
@@ -110,12 +113,15 @@ extension FakeTelegramServer {
         let text = params["text"] as? String ?? ""
         let fault = state.withLock { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
         if let hold = state.withLock({ $0.holds.removeValue(forKey: chatID) }) {
+            record("sendMessage.held", params.mapValues { "\($0)" })
             Thread.sleep(forTimeInterval: hold)  // this connection's own thread: other chats go on
         }
         switch fault {
         case .tooManyRequests(let seconds)?:
             state.withLock { $0.floodUntil[chatID] = Date().addingTimeInterval(Double(seconds)) }
             return respond(429, ["ok": false, "error_code": 429, "description": "Too Many Requests: retry after \(seconds)", "parameters": ["retry_after": seconds]])
+        case .badRequest(let description)?:
+            return error(400, description)
         case .rejectEntities?:
             if params["parse_mode"] != nil { return error(400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0") }
         default:

@@ -20,6 +20,8 @@ public final class FakeTelegramServer: Sendable {
         case rejectEntities
         /// Accept the message, then drop the connection without an answer.
         case acceptThenDrop
+        /// Refuse it with 400 and this description.
+        case badRequest(String)
     }
 
     struct State {
