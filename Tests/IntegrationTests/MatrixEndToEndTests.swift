@@ -13,9 +13,12 @@ struct MatrixEndToEndTests {
         let dir = TempDir()
         let config: String
 
-        init(allowed: [String], timelineLimit: Int = 50, name: String = "herald", server: String? = nil) async throws {
+        init(
+            allowed: [String], timelineLimit: Int = 50, name: String = "herald", server: String? = nil,
+            script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
+        ) async throws {
             user = try await MatrixTestUser.register(name, on: server)
-            model = try StubOpenAIServer()
+            model = try StubOpenAIServer(script: script)
             config = TestConfig.write(
                 in: dir, modelURL: model.baseURL,
                 extra: """
@@ -257,5 +260,37 @@ struct MatrixEndToEndTests {
         #expect(
             all.filter { $0.sender == bot.user.userID }.compactMap(\.body) == ["echo: one", "echo: two", "echo: three"],
             "in order, once each")
+    }
+
+    /// 20,000 characters of CJK, emoji and markup: one event would be far over Synapse's
+    /// 65,536-byte limit (body and formatted_body, three bytes a character).
+    static let hugeReply = (1...200).map { n in
+        "§\(n)§ **港の計画** は _順調_ です 🚀🌊 `コード\(n)` [リンク](https://example.org/a?b=\(n)&c) "
+            + String(repeating: "漢字かな交じり文", count: 8)
+    }.joined(separator: "\n\n")
+
+    @Test func aHugeReplyArrivesWholeInEventsUnderTheSizeLimit() async throws {
+        #expect(Self.hugeReply.count >= 20_000)
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID], script: { _ in .text(Self.hugeReply) })
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        let p = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        try await alice.say(room, "the whole plan please")
+        let events = try await alice.waitForMessages(room, "every part") { events in
+            let bodies = events.filter { $0.sender == bot.user.userID }.compactMap(\.body).joined(separator: "\n")
+            return bodies.contains("§200§")
+        }
+        try await bot.stop(p)
+        let fromBot = events.filter { $0.sender == bot.user.userID }
+        #expect(fromBot.count >= 2, "split into several events")
+        for e in fromBot {
+            let size = try JSONSerialization.data(withJSONObject: e).count
+            #expect(size < 65_536, "an event of \(size) bytes")
+        }
+        let bodies = fromBot.compactMap(\.body).joined(separator: "\n")
+        for n in 1...200 { #expect(bodies.components(separatedBy: "§\(n)§").count == 2, "paragraph \(n) exactly once") }
+        #expect(!p.stderr.contains { $0.contains("delivery failed") }, "nothing failed")
     }
 }

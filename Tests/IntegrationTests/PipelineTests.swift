@@ -140,4 +140,21 @@ import Testing
         await h.shutdown()
         #expect(adapter.texts(in: "A") == ["echo: one", "echo: three"], "the blocked reply is failed, not retried")
     }
+
+    @Test func aChunkThePlatformFindsTooLargeIsCutSmallerAndSentWhole() async throws {
+        let words = (1...300).map { "w\($0)" }.joined(separator: " ")
+        let model = try StubOpenAIServer(script: { _ in .text(words) })
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        adapter.failures.withLock { $0 = [DeliveryError(.tooLarge, "413 M_TOO_LARGE")] }
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        try await adapter.receive("long", chat: "A")
+        try await adapter.waitFor("the pieces") { $0.map(\.chunk.plain).joined(separator: " ").hasSuffix("w300") }
+        await h.shutdown()
+        let pieces = adapter.delivered.map { $0.chunk.plain.trimmingCharacters(in: .whitespaces) }
+        #expect(pieces.count >= 2, "the refused chunk went as smaller ones")
+        #expect(pieces.joined(separator: " ") == words, "nothing lost or repeated")
+        #expect(Set(adapter.delivered.map(\.idempotencyKey)).count == pieces.count, "each piece its own key")
+        #expect(try await h.store.outboxCounts() == [.sent: 1])
+    }
 }
