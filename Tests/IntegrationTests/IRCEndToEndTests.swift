@@ -71,6 +71,31 @@ struct IRCEndToEndTests {
         #expect(raw.allSatisfy { String(validating: $0, as: UTF8.self) != nil }, "no UTF-8 sequence is split")
     }
 
+    @Test func aLongReplyBeingPacedInOneChannelDoesNotHoldAShortOneInAnother() async throws {
+        let long = (1...40).map { "line \($0) of the long list" }.joined(separator: "\n")
+        let h = try IRCHarness(sendRate: 2, sendBurst: 1) { messages in
+            messages.last?.content.contains("long list") == true ? .text(long) : .text("the short answer")
+        }
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour", "#novel"])
+        let p = try await h.start(watch: alice, channels: ["#harbour", "#novel"])
+        try await alice.say("herald: the long list please", to: "#harbour")
+        try await alice.waitFor("the long reply under way") { IRCTestClient.messages(in: $0, from: "herald").count >= 3 }
+        let before = alice.messages(from: "herald", to: "#harbour").count
+        try await alice.say("herald: a quick one", to: "#novel")
+        try await alice.waitFor("the short reply") { lines in
+            IRCTestClient.messages(in: lines, from: "herald").contains { $0.params == ["#novel", "the short answer"] }
+        }
+        let heard = alice.messages(from: "herald")
+        let short = try #require(heard.firstIndex { $0.params.first == "#novel" })
+        let longLinesMeanwhile = heard[..<short].filter { $0.params.first == "#harbour" }.count - before
+        try await h.stop(p)
+        // The connection's pace (2 lines/s) is shared line by line: the short reply waits for a
+        // line or two of the long one, not for the rest of it (37 lines, 18 s, before).
+        #expect(longLinesMeanwhile <= 4, "\(longLinesMeanwhile) lines of the long reply went first")
+        #expect(heard.filter { $0.params.first == "#harbour" }.count < 40, "the stop did not wait for the long reply")
+    }
+
     @Test func fortyQueuedLinesArriveInOrderWithoutFlooding() async throws {
         let reply = (1...40).map { "line \($0) of the list" }.joined(separator: "\n")
         let h = try IRCHarness(serverPingTimeout: 2) { _ in .text(reply) }

@@ -100,19 +100,17 @@ final class DeliveryStage: Sendable {
 
     private var idle: Bool { running.withLock { $0 } == 0 }
 
-    /// Waits `duration` in place; false when the gateway is leaving and the wait is long (the
-    /// caller puts its row back). Short waits (pacing) finish, so a stop does not cut a reply
-    /// in the middle without need.
+    /// Waits `duration` in place; false when the gateway is leaving (stopping without draining):
+    /// the caller puts its row back, to resume at the same chunk after the restart.
     private func pause(_ duration: Duration) async -> Bool {
+        if leaving() { return false }
         if stopping.isSet {
-            if leaving() && duration > Self.longestWaitInPlace { return false }
+            // Draining (herald chat at EOF): the wait is part of the work left.
             try? await clock.sleep(for: duration)
             return true
         }
         _ = await stopping.sleep(for: duration, clock: clock)
-        if stopping.isSet, leaving(), duration > Self.longestWaitInPlace { return false }
-        if stopping.isSet { try? await clock.sleep(for: duration) }  // the rest of a short wait
-        return true
+        return !leaving()
     }
 
     // MARK: - One row

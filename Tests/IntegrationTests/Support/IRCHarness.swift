@@ -11,7 +11,7 @@ struct IRCHarness {
 
     init(
         serverPingTimeout: Int = 120, extra: String = "", allowed: String = #"allowed_nicks = ["alice"]"#,
-        requireAccount: Bool = false, script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
+        requireAccount: Bool = false, sendRate: Double = 20, sendBurst: Int = 5, script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
     ) throws {
         server = try IRCServer(pingTimeout: serverPingTimeout)
         model = try StubOpenAIServer(script: script)
@@ -53,8 +53,8 @@ struct IRCHarness {
             channels = ["#harbour", "#novel"]
             require_account = \(requireAccount)
             \(allowed)
-            send_rate = 20
-            send_burst = 5
+            send_rate = \(sendRate)
+            send_burst = \(sendBurst)
             \(extra)
             """.write(toFile: path, atomically: true, encoding: .utf8)
         config = path
