@@ -137,4 +137,35 @@ import Testing
         let reply = try await store.history(sessionID: session.id, limit: 10).last { $0.role == .assistant }
         #expect(reply?.content.contains("was not delivered") == true, "the next prompt knows it was not read")
     }
+
+    @Test func aReplyDueWhileTelegramIsBlackHoledArrivesOnceTheNetworkIsBack() async throws {
+        let gate = StubOpenAIServer.Gate()
+        let h = try TelegramHarness(script: { _ in .gated(gate, "made it through") })
+        defer {
+            gate.open()
+            h.shutdown()
+        }
+        h.telegram.addChat(111)
+        let p = try await h.start()
+        h.telegram.inject(chat: 111, from: 111, text: "are you there?")
+        await gate.waitUntilHeld()
+        // Telegram vanishes: connections to its address now time out (SYNs unanswered).
+        let port = h.telegram.port
+        h.telegram.stop()
+        let hole = try BlackHole(port: port)
+        gate.open()
+        try await p.waitFor("the send to time out and be kept for a retry") { _, err in
+            err.contains { $0.contains("delivery will be retried") && $0.contains("Timeout") }
+        }
+        hole.close()
+        let back = try FakeTelegramServer(token: TelegramHarness.token, port: port)
+        defer { back.stop() }
+        back.addChat(111)
+        try await withDeadline(90, "the reply once the network is back") {
+            await back.waitFor { $0.contains { $0.method == "sendMessage" && $0.params["_status"] == nil } }
+        }
+        try await h.stop(p)
+        #expect(back.sentMessages.compactMap { $0.params["text"] } == ["made it through"], "delivered once")
+        #expect(!p.stderr.contains { $0.contains("delivery failed") || $0.contains("outcome is unknown") }, "never taken for lost")
+    }
 }
