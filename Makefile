@@ -13,7 +13,7 @@ TEST_LLAMA_PORT ?= 18091
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library lint clean help
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery lint clean help
 
 help:
 	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  - release build of HeraldBench, results in BENCHMARKS.md"
 	@echo "make bench-context - lean sessions vs one monolithic thread on SmolLM2 (BENCHMARKS.md)"
 	@echo "make bench-library - artifact search over 100k items, delegation on 1 vs 4 slots (BENCHMARKS.md)"
+	@echo "make bench-delivery - reply latency beside throttled chats, duplicates per crash (BENCHMARKS.md)"
 
 ## Debian packages: only the missing ones, one apt-get update first.
 apt:
@@ -92,6 +93,12 @@ bench-context: venv $(SMOL) apt
 
 clean:
 	rm -rf .build $(PEERS)
+
+## Delivery through the release herald process and the Telegram fake.
+bench-delivery: apt
+	swift build -c release --product HeraldBench
+	swift build -c release --product herald
+	.build/release/HeraldBench --delivery --markdown BENCHMARKS.md
 
 ## Artifact search at 100k items, and a four-way delegation on llama.cpp with 1 and 4 slots.
 bench-library: venv $(TINY) apt

@@ -15,16 +15,18 @@ struct HeraldBench {
         var library = false
         var delegation: [String] = []
         var budgets = [1500, 750, 250]
+        var delivery = false
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
             case "--quick": quick = true
             case "--context-day": contextDay = args.popFirst()
             case "--library": library = true
+            case "--delivery": delivery = true
             case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             case "--budgets": budgets = (args.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]] [--delivery]")
                 exit(64)
             }
         }
@@ -47,6 +49,23 @@ struct HeraldBench {
             let section = Report.library(count: count, fill: fill, latencies: latencies, delegation: delegationTimes)
             print(section)
             if let markdown { try Report.replaceSection("library", with: section, in: markdown) }
+            return
+        }
+        if delivery {
+            guard let herald = Measure.heraldBinary() else {
+                print("--delivery needs the herald product built in release mode beside HeraldBench")
+                exit(1)
+            }
+            let model = try StubOpenAIServer(record: false) { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
+            defer { model.stop() }
+            let rounds = quick ? 2 : 5
+            let calm = try await DeliveryBench.latency(herald: herald, model: model, fast: 100, throttled: 0, rounds: rounds)
+            let stormy = try await DeliveryBench.latency(herald: herald, model: model, fast: 100, throttled: 5, rounds: rounds)
+            var crashes: [(onTheWire: Int, duplicates: Int, lost: Int)] = []
+            for _ in 0..<(quick ? 2 : 5) { crashes.append(try await DeliveryBench.crash(herald: herald, model: model, conversations: 50)) }
+            let section = Report.delivery(calm: calm, throttled: stormy, crashes: crashes)
+            print(section)
+            if let markdown { try Report.replaceSection("delivery", with: section, in: markdown) }
             return
         }
         if let llama = contextDay {

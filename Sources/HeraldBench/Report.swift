@@ -106,6 +106,36 @@ struct Report {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
+    static func delivery(calm: [Double], throttled: [Double], crashes: [(onTheWire: Int, duplicates: Int, lost: Int)]) -> String {
+        func ms(_ v: Double) -> String { String(format: "%.0f ms", v) }
+        let ratio = percentile(throttled, 0.99) / max(1, percentile(calm, 0.99))
+        let crashRows = crashes.enumerated().map { i, c in "| \(i + 1) | \(c.onTheWire) | \(c.duplicates) | \(c.lost) |" }
+        return """
+            ## Delivery (`make bench-delivery`)
+
+            The release `herald run` against the Telegram fake on loopback (stub model). Latency is
+            from a fast chat's message being queued at the fake to the fake accepting its reply, 100 fast
+            chats a round; Telegram's own pace (about 30 messages a second bot-wide, one a second per
+            chat) is kept, so the last reply of a round of 100 waits about 3 s whatever else happens.
+
+            | run | replies | p50 | p99 |
+            |---|---|---|---|
+            | nothing throttled | \(calm.count) | \(ms(percentile(calm, 0.5))) | \(ms(percentile(calm, 0.99))) |
+            | 5 other chats answered 429 (retry_after 5 s) on every reply | \(throttled.count) | \(ms(percentile(throttled, 0.5))) | \(ms(percentile(throttled, 0.99))) |
+
+            Fast chats' p99 with 5 throttled chats beside them: **\(String(format: "%.2f", ratio))x** the calm run's (aim: at most 2x).
+
+            Duplicates per crash: 50 chats with replies due, each send taking 50 ms; SIGKILL once a
+            fifth of the replies went, then a restart. "On the wire" is what the restart logs as sent
+            but unacknowledged (the only sends that can show twice on Telegram, which has no
+            idempotency key); the in-flight window is bounded by the adapter's `maxInFlight` (10).
+
+            | crash | on the wire at the kill | duplicates seen | replies lost |
+            |---|---|---|---|
+            \(crashRows.joined(separator: "\n"))
+            """
+    }
+
     static func contextDay(_ results: [ContextDay.Result], budgets: [Int]) -> String {
         func pct(_ x: Int, _ y: Int) -> String { y == 0 ? "-" : String(format: "%.1f%%", Double(x) * 100 / Double(y)) }
         func row(_ r: ContextDay.Result) -> String {

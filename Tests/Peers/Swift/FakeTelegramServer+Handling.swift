@@ -112,6 +112,8 @@ extension FakeTelegramServer {
         let chatID = Int64("\(params["chat_id"] ?? "")") ?? 0
         let text = params["text"] as? String ?? ""
         let fault = state.withLock { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
+        let latency = state.withLock { $0.sendLatency }
+        if latency > 0 { Thread.sleep(forTimeInterval: latency) }
         if let hold = state.withLock({ $0.holds.removeValue(forKey: chatID) }) {
             record("sendMessage.held", params.mapValues { "\($0)" })
             Thread.sleep(forTimeInterval: hold)  // this connection's own thread: other chats go on

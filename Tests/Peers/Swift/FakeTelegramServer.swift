@@ -45,6 +45,8 @@ public final class FakeTelegramServer: Sendable {
         var floodNext: [String: Int] = [:]
         /// The next sendMessage to a chat is answered only after this many seconds.
         var holds: [Int64: Double] = [:]
+        /// Every sendMessage takes this long to answer (a slow network, for benchmarks).
+        var sendLatency: Double = 0
     }
 
     public let token: String
@@ -91,6 +93,9 @@ public final class FakeTelegramServer: Sendable {
 
     /// Calls that came to a chat while its flood window was open.
     public var windowViolations: [Call] { state.withLock { $0.violations } }
+
+    /// Every sendMessage is answered only after `seconds`.
+    public func setSendLatency(_ seconds: Double) { state.withLock { $0.sendLatency = seconds } }
 
     /// The next sendMessage to `chat` is held `seconds` before it is answered (a slow send).
     public func holdNextSend(chat: Int64, seconds: Double) { state.withLock { $0.holds[chat] = seconds } }
