@@ -221,6 +221,7 @@ enum Migrations {
         ALTER TABLE outbox ADD COLUMN plan TEXT;
         ALTER TABLE outbox ADD COLUMN in_flight INTEGER;
         ALTER TABLE outbox ADD COLUMN waits_for_link INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN history_note TEXT;
         CREATE INDEX outbox_by_state ON outbox (state, id);
         """,
     ]

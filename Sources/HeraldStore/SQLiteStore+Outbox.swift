@@ -75,8 +75,8 @@ extension SQLiteStore {
     public func markFailed(_ id: Int64, error: String, historyNote: String? = nil) throws {
         try db.transaction {
             try db.query(
-                "UPDATE outbox SET state = 'failed', in_flight = NULL, last_error = ?, updated_at = ? WHERE id = ?",
-                [.text(error), .real(Date().timeIntervalSince1970), .int(id)])
+                "UPDATE outbox SET state = 'failed', in_flight = NULL, last_error = ?, history_note = ?, updated_at = ? WHERE id = ?",
+                [.text(error), historyNote.map { .text($0) } ?? .null, .real(Date().timeIntervalSince1970), .int(id)])
             guard let historyNote else { return }
             // The reply the row carried is the turn's last assistant message.
             try db.query(
@@ -160,10 +160,23 @@ extension SQLiteStore {
     }
 
     public func retryOutbox(_ id: Int64) throws -> Bool {
-        try db.query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, waits_for_link = 0, updated_at = ? WHERE id = ? AND state = 'failed'",
-            [.real(Date().timeIntervalSince1970), .real(Date().timeIntervalSince1970), .int(id)])
-        return db.changes > 0
+        try db.transaction {
+            // The reply is on its way again: the history no longer says it was not delivered.
+            try db.query(
+                """
+                UPDATE session_messages SET content = replace(content, (SELECT history_note FROM outbox WHERE id = ?), '')
+                WHERE id = (SELECT max(m.id) FROM session_messages m JOIN outbox o ON o.inbox_id = m.inbox_id
+                            WHERE o.id = ? AND m.role = 'assistant' AND o.history_note IS NOT NULL AND o.state = 'failed')
+                """,
+                [.int(id), .int(id)])
+            try db.query(
+                """
+                UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, waits_for_link = 0, history_note = NULL,
+                  updated_at = ? WHERE id = ? AND state = 'failed'
+                """,
+                [.real(Date().timeIntervalSince1970), .real(Date().timeIntervalSince1970), .int(id)])
+            return db.changes > 0
+        }
     }
 
     public func outboxCounts() throws -> [OutboxState: Int] {

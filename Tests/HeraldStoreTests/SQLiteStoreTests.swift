@@ -130,4 +130,48 @@ import Testing
         #expect(try await store.activeSession(for: c, profile: "default").profile == "researcher")
         #expect(try await store.session(id: s1.id)?.conversation == c)
     }
+
+    @Test func chunkProgressSurvivesARestartAndOnlyTheChunkOnTheWireIsReported() async throws {
+        let store = try SQLiteStore(path: path)
+        let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
+        let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
+        _ = try await store.enqueue([OutboundMessage(conversation: a, text: "a"), OutboundMessage(conversation: b, text: "b")])
+        let claimed = try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10)
+        #expect(claimed.allSatisfy { $0.plan == nil })
+        var plan = DeliveryPlan(chunks: ["c1", "c2", "c3"].map { FormattedChunk(text: $0, plain: $0) })
+        try await store.markInFlight(claimed[0].id, chunk: 0, plan: plan)
+        plan.sent = 1
+        plan.platformIDs = ["m1"]
+        try await store.recordProgress(claimed[0].id, plan: plan)
+        try await store.markInFlight(claimed[0].id, chunk: 1, plan: plan)
+        // A crash here: row A has chunk 2 on the wire, row B was claimed but nothing was sent.
+        let reopened = try SQLiteStore(path: path)
+        #expect(
+            try await reopened.recoverInterruptedDeliveries(adapters: [adapter]) == [
+                InterruptedDelivery(id: claimed[0].id, adapter: adapter, chunkInFlight: 1),
+                InterruptedDelivery(id: claimed[1].id, adapter: adapter, chunkInFlight: nil),
+            ])
+        let again = try await reopened.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10)
+        #expect(again.first { $0.id == claimed[0].id }?.plan == plan, "resumes at chunk 2 with chunk 1's id kept")
+    }
+
+    @Test func rowsWaitingForTheLinkGoWhenItIsBackAndFailedRowsCanBeRetried() async throws {
+        let store = try SQLiteStore(path: path)
+        let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
+        let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
+        let ids = try await store.enqueue([OutboundMessage(conversation: a, text: "a"), OutboundMessage(conversation: b, text: "b")])
+        _ = try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10)
+        let later = Date().addingTimeInterval(300)
+        try await store.markRetry(ids[0], error: "not connected", notBefore: later, waitsForLink: true, countAttempt: true)
+        try await store.markRetry(ids[1], error: "429", notBefore: later, waitsForLink: false, countAttempt: false)
+        #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).isEmpty)
+        #expect(try await store.wakeOutbox(adapter: adapter) == 1)
+        let woken = try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10)
+        #expect(woken.map(\.id) == [ids[0]], "only the row waiting for the link; the rate-limited one keeps its time")
+        try await store.markFailed(ids[0], error: "403 blocked", historyNote: nil)
+        #expect(try await store.outboxRecords(states: [.failed], limit: 10).map(\.error) == ["403 blocked"])
+        #expect(try await store.retryOutbox(ids[0]))
+        #expect(try await !store.retryOutbox(ids[0]), "only a failed row is retried")
+        #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).map(\.id) == [ids[0]])
+    }
 }

@@ -252,8 +252,14 @@ struct MatrixEndToEndTests {
         let p = try bot.start()
         try await waitJoined(alice, room, [bot.user])
         for text in ["one", "two", "three"] { try await alice.say(room, text) }
-        let all = try await alice.waitForMessages(room, "three answers", seconds: 90) { events in
-            events.filter { $0.sender == bot.user.userID }.count >= 3
+        let all: [[String: Any]]
+        do {
+            all = try await alice.waitForMessages(room, "three answers", seconds: 90) { events in
+                events.filter { $0.sender == bot.user.userID }.count >= 3
+            }
+        } catch {
+            Issue.record("\(error); herald said: \(p.stderr.suffix(15))")
+            throw error
         }
         try await bot.stop(p)
         // What the person sees, whether or not Synapse limited this run (that depends on timing).

@@ -122,20 +122,32 @@ import Testing
         try await h.waitForSent("the notice") { $0.contains { $0.params["text"]?.contains("could not deliver") == true } }
         h.telegram.inject(chat: 222, from: 222, text: "blocked")
         try await p.waitFor("the blocked chat's failure") { _, err in err.contains { $0.contains("bot was blocked") } }
-        try await h.stop(p)
 
+        // While the gateway runs: the failures are listed with their reasons, doctor counts them,
+        // and a retry of the refused reply is picked up without a restart.
         let list = try HeraldProcess(["outbox", "list", "--state", "failed", "--config", h.config])
         #expect(try await list.waitForExit() == 0)
-        let rows = list.stdout.joined(separator: "\n")
-        #expect(rows.contains("must contain something else"), "\(rows)")
-        #expect(rows.contains("bot was blocked by the user"), "\(rows)")
-        let notices = h.telegram.sentMessages.filter { $0.params["text"]?.contains("could not deliver") == true }
-        #expect(notices.map { $0.params["chat_id"] } == ["111"], "told where the chat still takes messages, only there")
+        let rows = list.stdout
+        let refused = try #require(rows.first { $0.contains("must contain something else") }, "\(rows)")
+        #expect(rows.contains { $0.contains("bot was blocked by the user") }, "\(rows)")
+        let doctor = try HeraldProcess(["doctor", "--config", h.config], environment: ["HERALD_TEST_TG_TOKEN": TelegramHarness.token])
+        _ = try await doctor.waitForExit()
+        #expect(doctor.stdout.contains { $0.hasPrefix("warn  outbox:") && $0.contains("2 failed") }, "\(doctor.stdout)")
         let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
         let session = try await store.activeSession(
             for: ConversationRef(platform: .telegram, account: "main", chat: "111"), profile: "default")
+        let unread = try await store.history(sessionID: session.id, limit: 10).last { $0.role == .assistant }
+        #expect(unread?.content.contains("was not delivered") == true, "the next prompt knows it was not read")
+        let id = String(refused.prefix { $0.isNumber })
+        let retry = try HeraldProcess(["outbox", "retry", id, "--config", h.config])
+        #expect(try await retry.waitForExit() == 0)
+        try await h.waitForSent("the retried reply") { $0.contains { $0.params["text"] == "echo: refused" && $0.params["_status"] == nil } }
+        try await h.stop(p)
+
+        let notices = h.telegram.sentMessages.filter { $0.params["text"]?.contains("could not deliver") == true }
+        #expect(notices.map { $0.params["chat_id"] } == ["111"], "told where the chat still takes messages, only there")
         let reply = try await store.history(sessionID: session.id, limit: 10).last { $0.role == .assistant }
-        #expect(reply?.content.contains("was not delivered") == true, "the next prompt knows it was not read")
+        #expect(reply?.content == "echo: refused", "delivered after the retry: the history no longer says otherwise")
     }
 
     @Test func aReplyDueWhileTelegramIsBlackHoledArrivesOnceTheNetworkIsBack() async throws {

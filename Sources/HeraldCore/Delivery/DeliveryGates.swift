@@ -13,6 +13,10 @@ final class DeliveryGates: Sendable {
     private struct State {
         var buckets: [Key: TokenBucket] = [:]
         var holds: [Key: ContinuousClock.Instant] = [:]
+        /// A typing indicator on its way to a conversation: a send waits for its answer, which
+        /// may be a 429 that holds the conversation.
+        var typing: [Key: (id: UInt64, task: Task<Void, Never>)] = [:]
+        var nextTyping: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -62,6 +66,25 @@ final class DeliveryGates: Sendable {
             return wait
         }
         return .milliseconds(Int64((wait * 1000).rounded(.up)))
+    }
+
+    /// Runs a typing indicator's request as the conversation's one in flight.
+    func typing(_ adapter: AdapterID, _ conversation: ConversationRef, _ body: @escaping @Sendable () async -> Void) async {
+        let key = Self.keys(adapter, conversation).conversation
+        let task = Task { await body() }
+        let id = state.withLock { s -> UInt64 in
+            s.nextTyping += 1
+            s.typing[key] = (s.nextTyping, task)
+            return s.nextTyping
+        }
+        await task.value
+        state.withLock { s in if s.typing[key]?.id == id { s.typing[key] = nil } }
+    }
+
+    /// Waits for a typing indicator still on its way to the conversation.
+    func typingSettled(_ adapter: AdapterID, _ conversation: ConversationRef) async {
+        let key = Self.keys(adapter, conversation).conversation
+        if let task = state.withLock({ $0.typing[key]?.task }) { await task.value }
     }
 
     /// Forgets the adapter's own hold (its link is back).

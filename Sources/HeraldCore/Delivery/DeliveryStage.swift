@@ -25,6 +25,8 @@ final class DeliveryStage: Sendable {
     /// A hold longer than this releases the row (back to pending, due when the hold ends), so a
     /// stop never waits it out; shorter ones, and pacing, are waited in place.
     private static let longestWaitInPlace: Duration = .seconds(2)
+    /// How often an idle stage looks at the outbox again for rows it was not told about.
+    private static let idleRecheck: Duration = .seconds(5)
 
     /// - Parameter leaving: true once the gateway stops without draining: rows not on the wire
     ///   go back to pending at once.
@@ -88,9 +90,10 @@ final class DeliveryStage: Sendable {
                 }
                 if !due.isEmpty { continue }
                 if stopping.isSet && lanesDone.isSet && idle { return }
-                var wait = Duration.seconds(60)
+                // A row another process changed (`herald outbox retry`) is found within this.
+                var wait = Self.idleRecheck
                 if let next = try? await store.nextOutboxAttempt(adapters: ids) {
-                    wait = .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000)) + 5)
+                    wait = min(wait, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000)) + 5))
                 }
                 if stopping.isSet { wait = min(wait, .milliseconds(250)) }
                 await bell.wait(for: wait, clock: clock)
@@ -127,7 +130,9 @@ final class DeliveryStage: Sendable {
         }
         while !plan.isComplete {
             let index = plan.sent
-            // Holds first (a 429's retry_after, on this chat or the whole bot), then the pace.
+            // Holds first (a 429's retry_after, on this chat or the whole bot; a typing indicator
+            // on its way may bring one), then the pace.
+            await gates.typingSettled(id, conversation)
             if let until = gates.heldUntil(id, conversation) {
                 let wait = until - ContinuousClock.now
                 if wait > Self.longestWaitInPlace {
@@ -327,15 +332,17 @@ final class DeliveryStage: Sendable {
     /// and a rate limit on the indicator holds the conversation like one on a send.
     func typing(_ adapter: any ChatAdapter, in conversation: ConversationRef) async {
         guard gates.heldUntil(adapter.id, conversation) == nil else { return }
-        do {
-            try await adapter.typing(in: conversation)
-        } catch let e as DeliveryError {
-            if case .transient(let retryAfter?) = e.kind {
-                let keys = DeliveryGates.keys(adapter.id, conversation)
-                gates.hold(e.scope == .adapter ? keys.adapter : keys.conversation, until: .now + retryAfter)
-                log.warning("typing indicator rate limited; holding the conversation", ["for": "\(retryAfter)"])
-            }
-        } catch {}
+        await gates.typing(adapter.id, conversation) { [gates, log] in
+            do {
+                try await adapter.typing(in: conversation)
+            } catch let e as DeliveryError {
+                if case .transient(let retryAfter?) = e.kind {
+                    let keys = DeliveryGates.keys(adapter.id, conversation)
+                    gates.hold(e.scope == .adapter ? keys.adapter : keys.conversation, until: .now + retryAfter)
+                    log.warning("typing indicator rate limited; holding the conversation", ["for": "\(retryAfter)"])
+                }
+            } catch {}
+        }
     }
 
     /// The adapter's link is back: its own hold ends and waiting rows go now.
