@@ -12,6 +12,8 @@ import HeraldTelegram
 struct Composition {
     let config: HeraldConfig
     let store: SQLiteStore
+    /// Held for the process's lifetime by whatever runs the gateway (`herald run`, `herald chat`).
+    let lock: ExclusiveLock?
 
     /// Finds the config: --config, $HERALD_CONFIG, ./config/herald.toml, ~/.config/herald/herald.toml.
     static func configPath(_ args: Arguments) -> String {
@@ -22,13 +24,22 @@ struct Composition {
         return ((env["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config/herald/herald.toml")
     }
 
-    static func load(_ args: Arguments) throws -> Composition {
+    /// Reads the config and opens the store. `runsGateway` first takes the state directory's
+    /// lock, before the store is touched: a second gateway on the same store would recover the
+    /// first one's live deliveries and answer its messages again. Short commands (listings,
+    /// `pair approve`, `cron add`, `outbox retry`) take no lock and work beside a gateway.
+    static func load(_ args: Arguments, runsGateway: Bool = false) throws -> Composition {
         let config = try HeraldConfig.load(path: configPath(args))
         Logger.setLevel(["debug": .debug, "warning": .warning, "error": .error][config.logLevel] ?? .info)
         try FileManager.default.createDirectory(
             atPath: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let lock =
+            runsGateway
+            ? try ExclusiveLock(
+                path: (config.stateDirectory as NSString).appendingPathComponent("gateway.lock"),
+                guarding: config.stateDirectory) : nil
         let store = try SQLiteStore(path: config.databasePath, durable: config.durableWrites)
-        return Composition(config: config, store: store)
+        return Composition(config: config, store: store, lock: lock)
     }
 
     /// One backend per `[models.NAME]`, with its API key resolved.

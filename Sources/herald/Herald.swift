@@ -42,6 +42,9 @@ struct Herald {
         } catch let e as ConfigError {
             fail("config error: \(e)")
             exit(Exit.config)
+        } catch let e as LockError {
+            fail(e.message)
+            exit(Exit.unavailable)
         } catch let e as SecretError {
             fail("secret unavailable: \(e)")
             exit(Exit.unavailable)
@@ -66,7 +69,7 @@ struct Herald {
             print(Help.run)
             return Exit.ok
         }
-        let c = try Composition.load(args)
+        let c = try Composition.load(args, runsGateway: true)
         let adapters = try c.daemonAdapters()
         guard !adapters.isEmpty else {
             fail("no adapters to run: add an [adapters.KIND] table to \(c.config.file) (use `herald chat` for the terminal)")
@@ -74,6 +77,7 @@ struct Herald {
         }
         try await c.syncJobs()
         try await Lifecycle.run(try c.gateway(adapters: adapters), managed: c.managedServers())
+        withExtendedLifetime(c.lock) {}
         return Exit.ok
     }
 
@@ -84,7 +88,7 @@ struct Herald {
             return Exit.ok
         }
         guard args.positional.isEmpty else { throw Arguments.UsageError(description: "unexpected argument '\(args.positional[0])'") }
-        let c = try Composition.load(args)
+        let c = try Composition.load(args, runsGateway: true)
         let session = args.options["session"] ?? "main"
         let console = try c.consoleAdapter(session: session, noStream: args.flags.contains("no-stream"))
         if let profile = args.options["profile"] {
@@ -98,6 +102,7 @@ struct Herald {
         var settings = GatewaySettings()
         settings.stopWhenAdaptersFinish = true
         try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings), managed: c.managedServers())
+        withExtendedLifetime(c.lock) {}
         return Exit.ok
     }
 }

@@ -120,18 +120,54 @@ import Testing
         #expect(!h.model.requests.contains { $0.map(\.content).joined().contains("lunch") })
     }
 
-    @Test func aSecondProcessRefusesToPollTheSameBot() async throws {
+    @Test func aSecondGatewayOnTheSameStateExitsAtOnceAndEachMessageIsAnsweredOnce() async throws {
         let h = try TelegramHarness()
         defer { h.shutdown() }
+        h.telegram.addChat(111)
         let first = try await h.start()
-        let second = try HeraldProcess(["run", "--config", h.config], environment: ["HERALD_TEST_TG_TOKEN": TelegramHarness.token])
-        try await second.waitFor("the lock refusal") { _, err in err.contains { $0.contains("another Herald process holds") } }
-        kill(second.process.processIdentifier, SIGTERM)
-        _ = try await second.waitForExit()
+        h.telegram.inject(chat: 111, from: 111, text: "before the second")
+        try await h.waitForSent("the first reply") { $0.count == 1 }
+        let env = ["HERALD_TEST_TG_TOKEN": TelegramHarness.token]
+        let second = try HeraldProcess(["run", "--config", h.config], environment: env)
+        #expect(try await second.waitForExit(seconds: 10) == 69, "refused, not retried forever")
+        #expect(second.stderr.contains { $0.contains("another Herald (pid \(first.process.processIdentifier)) is running on") })
+        let chat = try HeraldProcess(["chat", "--config", h.config], environment: env)
+        chat.closeInput()
+        #expect(try await chat.waitForExit(seconds: 10) == 69, "herald chat runs a gateway too")
+        h.telegram.inject(chat: 111, from: 111, text: "after the second")
+        try await h.waitForSent("the second reply") { $0.count == 2 }
         try await h.stop(first)
-        #expect(!h.telegram.calls.contains { $0.method == "getUpdates" && $0.params.isEmpty })
-        // Every poll came from the first process: no poll was ever refused with 409.
-        #expect(first.stderr.allSatisfy { !$0.contains("409") })
+        #expect(h.telegram.sentMessages.compactMap { $0.params["text"] } == ["echo: before the second", "echo: after the second"])
+        for text in ["before the second", "after the second"] {
+            #expect(h.model.requests.filter { $0.last?.content == text }.count == 1, "one model call for '\(text)'")
+        }
+        #expect(first.stderr.allSatisfy { !$0.contains("409") && !$0.contains("interrupted") })
+    }
+
+    @Test func shortCommandsChangeARunningGateway() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(999)
+        let p = try await h.start()
+        h.telegram.inject(chat: 999, from: 999, name: "Zoe", text: "hello?")
+        try await h.waitForSent("the pairing code") { $0.contains { $0.params["text"]?.contains("pairing code is") == true } }
+        let text = h.telegram.sentMessages.compactMap { $0.params["text"] }.first { $0.contains("pairing code is") } ?? ""
+        let code = try #require(text.split(separator: " ").map { $0.trimmingCharacters(in: .punctuationCharacters) }
+            .first { $0.count == 8 && $0.allSatisfy { $0.isUppercase || $0.isNumber } && $0.contains { $0.isLetter } })
+        let approve = try HeraldProcess(["pair", "approve", code, "--config", h.config])
+        #expect(try await approve.waitForExit() == 0)
+        h.telegram.inject(chat: 999, from: 999, name: "Zoe", text: "now?")
+        try await h.waitForSent("the approved person's answer") { $0.contains { $0.params["text"] == "echo: now?" } }
+
+        let add = try HeraldProcess([
+            "cron", "add", "ping", "--schedule", "every 5s", "--prompt", "scheduled ping", "--to", "telegram/main/999",
+            "--config", h.config,
+        ])
+        #expect(try await add.waitForExit() == 0, "\(add.stderr)")
+        try await withDeadline(60, "the job added while running to run") { [telegram = h.telegram] in
+            await telegram.waitFor { $0.contains { $0.method == "sendMessage" && $0.params["text"]?.contains("scheduled ping") == true } }
+        }
+        try await h.stop(p)
     }
 
     @Test func theTokenNeverAppearsInLogsOrDoctorOutput() async throws {

@@ -32,8 +32,9 @@ public final class TelegramAdapter: ChatAdapter {
     static let commands: [(String, String)] = ChatCommand.known.map { ($0.name, $0.help) }
 
     public func run(intake: Intake) async throws {
-        let lock = try AdapterLock(
-            path: (config.stateDirectory as NSString).appendingPathComponent("locks/telegram-\(config.account).lock"))
+        let lock = try ExclusiveLock(
+            path: (config.stateDirectory as NSString).appendingPathComponent("locks/telegram-\(config.account).lock"),
+            guarding: "the Telegram bot \(config.account)")
         defer { withExtendedLifetime(lock) {} }
         let info = try await api.call("getMe") as? [String: Any] ?? [:]
         let botID = (info["id"] as? NSNumber)?.int64Value ?? 0

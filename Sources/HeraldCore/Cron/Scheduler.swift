@@ -23,7 +23,7 @@ public final class Scheduler: Sendable {
 
     public init(
         store: any Store, adapters: Set<AdapterID>, clock: any WallClock = SystemWallClock(), grace: TimeInterval = 3600,
-        rescan: TimeInterval = 60, inboxBell: Doorbell
+        rescan: TimeInterval = 15, inboxBell: Doorbell
     ) {
         self.adapters = adapters
         self.store = store
