@@ -222,6 +222,7 @@ enum Migrations {
         ALTER TABLE outbox ADD COLUMN in_flight INTEGER;
         ALTER TABLE outbox ADD COLUMN waits_for_link INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE outbox ADD COLUMN history_note TEXT;
+        ALTER TABLE inbox ADD COLUMN starts INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX outbox_by_state ON outbox (state, id);
         """,
     ]

@@ -134,6 +134,15 @@ public actor SQLiteStore: Store {
             [.text(disposition.rawValue), error.sql, .real(Date().timeIntervalSince1970), .int(id)])
     }
 
+    public func beginTurn(_ id: Int64) throws -> Int {
+        try db.query("UPDATE inbox SET starts = starts + 1 WHERE id = ?", [.int(id)])
+        return max(0, Int(try db.query("SELECT starts FROM inbox WHERE id = ?", [.int(id)]).first?.first?.int ?? 1) - 1)
+    }
+
+    public func leaveTurn(_ id: Int64) throws {
+        try db.query("UPDATE inbox SET starts = max(0, starts - 1) WHERE id = ?", [.int(id)])
+    }
+
     public func recordInboxAttempt(_ id: Int64, error: String) throws -> Int {
         try db.query("UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", [.text(error), .int(id)])
         return Int(try db.query("SELECT attempts FROM inbox WHERE id = ?", [.int(id)]).first?.first?.int ?? 0)

@@ -5,15 +5,26 @@ extension Gateway {
     /// committed to the outbox in the same transaction that closes the entry. Returns with the
     /// entry still pending only when stopping (it is picked up again at the next start).
     func process(_ entry: InboxEntry) async {
-        FaultPoint.inboundCommitted.hit()
         let message = entry.message
         let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
         guard let adapter = adapters[adapterID] else { return }
+        // Counted before anything can crash: a message that kills the process every time is
+        // set aside after a few starts instead of crash-looping the gateway.
+        let interrupted = (try? await store.beginTurn(entry.id)) ?? 0
+        FaultPoint.inboundCommitted.hit()
+        if interrupted >= settings.interruptedMaxStarts {
+            log.error("setting a message aside: its turn was interrupted every time", ["inbox": "\(entry.id)", "starts": "\(interrupted)"])
+            await closeWithNotice(
+                entry, .failed, error: "set aside after \(interrupted) interrupted attempts",
+                notice: "I set your message aside: working on it stopped me \(interrupted) times in a row. Please try again, perhaps worded differently.")
+            return
+        }
+        if interrupted > 0 { log.warning("re-running a turn a crash interrupted", ["inbox": "\(entry.id)", "starts": "\(interrupted)"]) }
         var attempts = entry.attempts
         var toldUserModelIsDown = false
         while true {
             do {
-                try await turn(entry, adapter: adapter)
+                try await turn(entry, adapter: adapter, interrupted: interrupted > 0)
                 deliveryBell.ring()
                 return
             } catch _ where turns.wasStopped(entry.id) {
@@ -41,12 +52,18 @@ extension Gateway {
                     deliveryBell.ring()
                 }
             } catch is CancellationError {
+                try? await store.leaveTurn(entry.id)
                 return
             } catch {
                 attempts += 1
                 log.error("turn failed", ["inbox": "\(entry.id)", "error": "\(error)"])
             }
-            if await stopping.sleep(for: settings.modelBackoff.delay(after: attempts), clock: clock), stopMode == .inFlight {
+            // Stopping (either way) never retries: the message is kept for the next start. The
+            // backoff's sleep returns at once once the stop is set, so retrying here would spin.
+            let stopped = stopping.isSet ? true : await stopping.sleep(for: settings.modelBackoff.delay(after: attempts), clock: clock)
+            if stopped {
+                log.info("stopping: the message is kept for the next start", ["inbox": "\(entry.id)"])
+                try? await store.leaveTurn(entry.id)
                 return
             }
         }
@@ -64,7 +81,11 @@ extension Gateway {
         }
     }
 
-    private func turn(_ entry: InboxEntry, adapter: any ChatAdapter) async throws {
+    /// An earlier attempt at this turn died with the process: tools it called may have run.
+    static let interruptedNote =
+        "[Herald: an earlier attempt at answering this message was interrupted by a restart; tools it called may already have run, so check before repeating anything with side effects.]"
+
+    private func turn(_ entry: InboxEntry, adapter: any ChatAdapter, interrupted: Bool) async throws {
         let message = entry.message
         // A job run was made by the scheduler from a job someone was allowed to create.
         if message.job == nil, case .denied(let reply) = try await access.check(message, adapter: adapter) {
@@ -108,7 +129,7 @@ extension Gateway {
 
         let streaming = adapter.capabilities.streaming && message.job == nil
         let outcome = try await agent.respond(
-            context, userText: message.text,
+            context, userText: interrupted ? Self.interruptedNote + "\n\n" + message.text : message.text,
             onDelta: { delta in
                 if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
             })

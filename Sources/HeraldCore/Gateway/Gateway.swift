@@ -10,6 +10,9 @@ public struct GatewaySettings: Sendable {
     public var modelBackoff = Backoff(base: .seconds(1), cap: .seconds(60))
     /// A turn whose model keeps returning garbage is given up after this many attempts.
     public var badResponseMaxAttempts = 3
+    /// A message whose turn was cut short by the process dying this many times in a row is set
+    /// aside (closed as failed, the person told) instead of crash-looping the gateway.
+    public var interruptedMaxStarts = 3
     /// Stop (draining everything) when every adapter's `run` has returned: `herald chat` at EOF.
     public var stopWhenAdaptersFinish = false
     /// Prices by model backend name, for `/usage`.
@@ -178,6 +181,9 @@ public final class Gateway: Sendable {
         await withDiscardingTaskGroup { group in
             while true {
                 var fetchedAll = false
+                // Only a fetch that began after the stop was asked for has seen every message
+                // committed before it (herald chat's last line is committed, then the stop).
+                let stopSeenBeforeFetch = stopping.isSet
                 do {
                     if !(stopping.isSet && stopMode == .inFlight) {
                         var batch: [InboxEntry]
@@ -197,7 +203,8 @@ public final class Gateway: Sendable {
                     log.error("cannot read the inbox", ["error": "\(error)"])
                 }
                 if stopping.isSet {
-                    if stopMode == .inFlight || (fetchedAll && lanes.isIdle) { break }
+                    if stopMode == .inFlight || (stopSeenBeforeFetch && fetchedAll && lanes.isIdle) { break }
+                    if !stopSeenBeforeFetch { continue }  // fetch once more, now that the stop is known
                 }
                 await inboxBell.wait()
             }
