@@ -12,10 +12,10 @@ public struct AccessControl: Sendable {
     /// Pairing codes avoid 0/O and 1/I, which people misread.
     static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 
-    let store: any Store
+    let store: any PairingStore
     let config: AccessConfig
 
-    public init(store: any Store, config: AccessConfig) {
+    public init(store: any PairingStore, config: AccessConfig) {
         self.store = store
         self.config = config
     }

@@ -3,10 +3,10 @@ import Foundation
 /// Which library items a person may see: everyone's (`artifacts = "shared"`) or their own.
 /// The one place that rule lives; the artifact tools and `/find`, `/recent`, `/refile` use it.
 public struct ArtifactAccess: Sendable {
-    let store: any Store
+    let store: any ArtifactStore
     let shared: Bool
 
-    public init(store: any Store, shared: Bool) {
+    public init(store: any ArtifactStore, shared: Bool) {
         self.store = store
         self.shared = shared
     }

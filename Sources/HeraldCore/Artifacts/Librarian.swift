@@ -7,7 +7,7 @@ import Foundation
 /// or a model that answers nonsense leaves the artifact filed as uncategorised with the reason,
 /// and `refile` tries again.
 public struct Librarian: Sendable {
-    let store: any Store
+    let store: any ArtifactStore
     let fetcher: WebFetcher
     let directory: String
     let backends: [String: any ModelBackend]
@@ -15,7 +15,7 @@ public struct Librarian: Sendable {
     /// Where pdftotext is, if installed (poppler-utils).
     let pdftotext: String? = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    public init(store: any Store, web: WebConfig, directory: String, backends: [String: any ModelBackend]) {
+    public init(store: any ArtifactStore, web: WebConfig, directory: String, backends: [String: any ModelBackend]) {
         self.store = store
         fetcher = WebFetcher(config: web)
         self.directory = directory

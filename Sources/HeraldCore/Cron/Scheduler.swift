@@ -8,7 +8,7 @@ import Foundation
 /// A run missed while Herald was down runs once at start-up if it is within `grace`; otherwise
 /// it is recorded as skipped. Of several missed runs only the latest is considered.
 public final class Scheduler: Sendable {
-    let store: any Store
+    let store: any JobStore
     let clock: any WallClock
     let grace: TimeInterval
     /// Jobs are re-read at least this often (another process, or `herald cron`, may change them).
@@ -22,7 +22,7 @@ public final class Scheduler: Sendable {
     let log = Logger("cron")
 
     public init(
-        store: any Store, adapters: Set<AdapterID>, clock: any WallClock = SystemWallClock(), grace: TimeInterval = 3600,
+        store: any JobStore, adapters: Set<AdapterID>, clock: any WallClock = SystemWallClock(), grace: TimeInterval = 3600,
         rescan: TimeInterval = 15, inboxBell: Doorbell
     ) {
         self.adapters = adapters

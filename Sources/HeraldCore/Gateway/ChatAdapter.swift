@@ -97,11 +97,11 @@ extension ChatAdapter {
 /// What an adapter commits through: the store, plus a wake-up for the gateway's lanes.
 public struct Intake: Sendable {
     public let adapter: AdapterID
-    let store: any Store
+    let store: any IntakeStore & OutboxStore
     let doorbell: Doorbell
     let onLinkUp: @Sendable () -> Void
 
-    public init(adapter: AdapterID, store: any Store, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
+    public init(adapter: AdapterID, store: any IntakeStore & OutboxStore, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
         self.adapter = adapter
         self.store = store
         self.doorbell = doorbell

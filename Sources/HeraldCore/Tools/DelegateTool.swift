@@ -23,14 +23,14 @@ public struct DelegateTool: AgentTool {
     /// memory, scheduling or talking to people.
     static let childSets: Set<String> = ["sessions", "web"]
 
-    let store: any Store
+    let store: any SessionStore
     let backends: [String: any ModelBackend]
     /// Every tool; each child gets the allowed subset.
     let tools: [any AgentTool]
     let limits: Limits
     public let toolset = "delegation"
 
-    public init(store: any Store, backends: [String: any ModelBackend], tools: [any AgentTool], limits: Limits) {
+    public init(store: any SessionStore, backends: [String: any ModelBackend], tools: [any AgentTool], limits: Limits) {
         self.store = store
         self.backends = backends
         self.tools = tools

@@ -4,10 +4,10 @@ import Foundation
 /// talks with (user memory, keyed by that person's stable id). Changes apply to new sessions:
 /// the current prompt keeps its frozen copy so its cached prefix stays valid.
 public struct MemoryTool: AgentTool {
-    let store: any Store
+    let store: any MemoryStore
     public let toolset = "memory"
 
-    public init(store: any Store) { self.store = store }
+    public init(store: any MemoryStore) { self.store = store }
 
     public let spec = ToolSpec(
         name: "memory",

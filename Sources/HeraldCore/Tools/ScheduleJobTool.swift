@@ -3,11 +3,11 @@ import Foundation
 /// `schedule_job`: the model proposes a job for this chat. It is only a draft until the person
 /// confirms it with `/cron confirm`: the model can never start a recurring job on its own.
 public struct ScheduleJobTool: AgentTool {
-    let store: any Store
+    let store: any JobStore
     let timeZone: String
     public let toolset = "scheduling"
 
-    public init(store: any Store, timeZone: String) {
+    public init(store: any JobStore, timeZone: String) {
         self.store = store
         self.timeZone = timeZone
     }

@@ -3,10 +3,10 @@ import Foundation
 /// `session_search`: full-text search over this person's past sessions (every profile's),
 /// never anyone else's.
 public struct SessionSearchTool: AgentTool {
-    let store: any Store
+    let store: any SessionStore
     public let toolset = "sessions"
 
-    public init(store: any Store) { self.store = store }
+    public init(store: any SessionStore) { self.store = store }
 
     public let spec = ToolSpec(
         name: "session_search",

@@ -6,7 +6,7 @@ import Foundation
 public enum StandardTools {
     /// The tools and the librarian they share. `DelegateTool` comes last: its helpers may use
     /// every other tool (within the tool sets their parent has on).
-    public static func make(config: HeraldConfig, store: any Store, backends: [String: any ModelBackend]) -> (
+    public static func make(config: HeraldConfig, store: any SessionStore & MemoryStore & JobStore & ArtifactStore, backends: [String: any ModelBackend]) -> (
         tools: [any AgentTool], librarian: Librarian
     ) {
         var tools: [any AgentTool] = [

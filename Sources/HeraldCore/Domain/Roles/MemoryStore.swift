@@ -1,0 +1,10 @@
+import Foundation
+
+/// A profile's memory and skill switches. SQLiteStore implements it.
+public protocol MemoryStore: Sendable {
+    func memory(_ key: MemoryKey) async throws -> [String]
+    func setMemory(_ entries: [String], for key: MemoryKey) async throws
+    /// `herald skills enable|disable`: skill name → on/off over the profile's config.
+    func skillOverrides(profile: String) async throws -> [String: Bool]
+    func setSkillOverride(profile: String, skill: String, enabled: Bool?) async throws
+}
