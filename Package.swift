@@ -29,6 +29,8 @@ let package = Package(
 
         // Test peers written in Swift (stub OpenAI-compatible server); the real peers are scripts beside them.
         .target(name: "HeraldPeers", dependencies: [], path: "Tests/Peers/Swift"),
+        // Every store role in memory, for gateway behaviour tests that need no database.
+        .target(name: "HeraldTestSupport", dependencies: ["HeraldCore"], path: "Tests/Support"),
 
         .testTarget(name: "HeraldNetTests", dependencies: ["HeraldNet", "HeraldPeers"]),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"]),
@@ -39,7 +41,7 @@ let package = Package(
         .testTarget(name: "EmailTests", dependencies: ["HeraldEmail", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "herald"]),
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "herald"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,7 @@ import Testing
 
 /// The gateway in-process on a real SQLite store, against a stub model server on loopback.
 @Suite struct PipelineTests {
-    @Test func sessionsAreIsolatedAndASlowTurnDoesNotHoldUpAnother() async throws {
+    @Test(arguments: StoreKind.allCases) func sessionsAreIsolatedAndASlowTurnDoesNotHoldUpAnother(store kind: StoreKind) async throws {
         let gate = StubOpenAIServer.Gate()
         let model = try StubOpenAIServer { messages in
             let last = messages.last { $0.role == "user" }?.content ?? ""
@@ -13,7 +13,7 @@ import Testing
         }
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice", "bob"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
 
         try await adapter.receive("slow question about alpha-secret", chat: "A", from: "alice")
         try await adapter.receive("first about beta-secret", chat: "B", from: "bob")
@@ -35,11 +35,11 @@ import Testing
         #expect(second.map(\.role) == ["system", "user", "assistant", "user"])
     }
 
-    @Test func unknownSenderGetsOnePairingCodeAndReachesNoModelUntilApproved() async throws {
+    @Test(arguments: StoreKind.allCases) func unknownSenderGetsOnePairingCodeAndReachesNoModelUntilApproved(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
 
         try await adapter.receive("hi, here is my secret-plan", chat: "M", from: "mallory")
         try await adapter.waitFor("the pairing notice") { !$0.isEmpty }
@@ -63,7 +63,7 @@ import Testing
         #expect(!model.requests.contains { $0.map(\.content).joined().contains("secret-plan") }, "held messages never reach a model")
     }
 
-    @Test func modelServerDownTellsTheUserKeepsTheMessageAndAnswersWhenBack() async throws {
+    @Test(arguments: StoreKind.allCases) func modelServerDownTellsTheUserKeepsTheMessageAndAnswersWhenBack(store kind: StoreKind) async throws {
         // Take a free port, then stop the server: the model is down.
         let probe = try StubOpenAIServer()
         let port = probe.port
@@ -71,7 +71,7 @@ import Testing
         var settings = GatewaySettings()
         settings.modelBackoff = Backoff(base: .milliseconds(50), cap: .milliseconds(200))
         let adapter = ScriptedAdapter(allowed: ["alice"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: "http://127.0.0.1:\(port)/v1", settings: settings)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: "http://127.0.0.1:\(port)/v1", settings: settings, storeKind: kind)
 
         try await adapter.receive("are you up?", chat: "A")
         try await adapter.waitFor("the model-down notice") { !$0.isEmpty }
@@ -85,7 +85,7 @@ import Testing
         #expect(adapter.texts(in: "A").count == 2, "one notice, one answer")
     }
 
-    @Test func malformedJSONFromTheModelIsSurvivedAndReported() async throws {
+    @Test(arguments: StoreKind.allCases) func malformedJSONFromTheModelIsSurvivedAndReported(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { messages in
             let last = messages.last { $0.role == "user" }?.content ?? ""
             return last == "break" ? .malformedJSON : .text("echo: " + last)
@@ -94,7 +94,7 @@ import Testing
         var settings = GatewaySettings()
         settings.modelBackoff = Backoff(base: .milliseconds(10), cap: .milliseconds(20))
         let adapter = ScriptedAdapter(allowed: ["alice"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, settings: settings)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, settings: settings, storeKind: kind)
 
         try await adapter.receive("break", chat: "A")
         try await adapter.waitFor("the failure notice") { !$0.isEmpty }
@@ -106,11 +106,11 @@ import Testing
         #expect(adapter.texts(in: "A").last == "echo: still alive?")
     }
 
-    @Test func invalidUTF8FromTheModelIsReplacedNotFatal() async throws {
+    @Test(arguments: StoreKind.allCases) func invalidUTF8FromTheModelIsReplacedNotFatal(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { _ in .invalidUTF8 }
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
         try await adapter.receive("say something odd", chat: "A")
         try await adapter.waitFor("the reply") { !$0.isEmpty }
         await h.shutdown()
@@ -119,14 +119,14 @@ import Testing
         #expect(text.contains("\u{FFFD}"))
     }
 
-    @Test func transientDeliveryFailuresHonourRetryAfterAndPermanentOnesStop() async throws {
+    @Test(arguments: StoreKind.allCases) func transientDeliveryFailuresHonourRetryAfterAndPermanentOnesStop(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
         adapter.failures.withLock {
             $0 = [DeliveryError(.transient(retryAfter: .milliseconds(300)), "429 Too Many Requests")]
         }
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
         let started = Date()
         try await adapter.receive("one", chat: "A")
         try await adapter.waitFor("the retried delivery") { !$0.isEmpty }
@@ -141,13 +141,13 @@ import Testing
         #expect(adapter.texts(in: "A") == ["echo: one", "echo: three"], "the blocked reply is failed, not retried")
     }
 
-    @Test func aChunkThePlatformFindsTooLargeIsCutSmallerAndSentWhole() async throws {
+    @Test(arguments: StoreKind.allCases) func aChunkThePlatformFindsTooLargeIsCutSmallerAndSentWhole(store kind: StoreKind) async throws {
         let words = (1...300).map { "w\($0)" }.joined(separator: " ")
         let model = try StubOpenAIServer(script: { _ in .text(words) })
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
         adapter.failures.withLock { $0 = [DeliveryError(.tooLarge, "413 M_TOO_LARGE")] }
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
         try await adapter.receive("long", chat: "A")
         try await adapter.waitFor("the pieces") { $0.map(\.chunk.plain).joined(separator: " ").hasSuffix("w300") }
         await h.shutdown()

@@ -10,7 +10,7 @@ import Testing
         Skill(name: name, description: description, body: "Steps of \(name).", tags: [], requiredTools: [], path: "")
     }
 
-    @Test func twoProfilesBoundToTwoConversationsEachSeeOnlyTheirOwnSoulAndModel() async throws {
+    @Test(arguments: StoreKind.allCases) func twoProfilesBoundToTwoConversationsEachSeeOnlyTheirOwnSoulAndModel(store kind: StoreKind) async throws {
         let modelA = try StubOpenAIServer()
         let modelB = try StubOpenAIServer()
         defer { modelA.stop(); modelB.stop() }
@@ -21,7 +21,7 @@ import Testing
                 Profile(config: ProfileConfig(name: "scout", models: ["small"]), soul: "You are SCOUT, terse."),
                 Profile(config: ProfileConfig(name: "sage", models: ["big"]), soul: "You are SAGE, thorough."),
             ],
-            bindings: [Binding(chat: "ops", profile: "scout"), Binding(chat: "study", profile: "sage")])
+            bindings: [Binding(chat: "ops", profile: "scout"), Binding(chat: "study", profile: "sage")], storeKind: kind)
         try await adapter.receive("ops question", chat: "ops")
         try await adapter.receive("study question", chat: "study")
         try await adapter.waitFor("both replies") { $0.count == 2 }
@@ -33,7 +33,7 @@ import Testing
         #expect(b.allSatisfy { $0.contains("SAGE") && !$0.contains("SCOUT") && !$0.contains("ops") })
     }
 
-    @Test func switchingASkillAndAToolSetOffRemovesThemFromTheNextRequestAndFromContext() async throws {
+    @Test(arguments: StoreKind.allCases) func switchingASkillAndAToolSetOffRemovesThemFromTheNextRequestAndFromContext(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
@@ -42,7 +42,7 @@ import Testing
             "reply": Self.skill("reply", "Draft a reply to a forwarded message in the person's voice."),
         ])
         let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.", catalog: catalog)
-        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile])
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile], storeKind: kind)
         func total(_ reply: String) -> Int? {
             reply.split(separator: "\n").first { $0.hasPrefix("total: ") }.flatMap { Int($0.dropFirst(7).prefix { $0.isNumber }) }
         }
@@ -69,7 +69,7 @@ import Testing
         #expect(model.toolRequests[1].sorted() == ["session_search", "skill_view"], "the memory schema is not sent at all")
     }
 
-    @Test func whatThePersonToldOneSessionNeverReachesAnotherPersonsPrompt() async throws {
+    @Test(arguments: StoreKind.allCases) func whatThePersonToldOneSessionNeverReachesAnotherPersonsPrompt(store kind: StoreKind) async throws {
         // The model saves a note when asked to remember, through the real memory tool.
         let model = try StubOpenAIServer { messages in
             if messages.last?.role == "tool" { return .text("noted") }
@@ -82,7 +82,7 @@ import Testing
         let adapter = ScriptedAdapter(allowed: ["alice", "bob"])
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")])
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], storeKind: kind)
         try await adapter.receive("remember that I like green tea", chat: "alice-dm", from: "alice", direct: true)
         try await adapter.waitFor("the note") { $0.count == 1 }
         try await adapter.receive("/new", chat: "alice-dm", from: "alice", direct: true)
@@ -110,7 +110,7 @@ import Testing
         #expect(try await !frozen("team").contains("green tea"), "nor does a group, even with alice in it")
     }
 
-    @Test func sessionSearchFindsThisPersonsEarlierSessionsAndNobodyElses() async throws {
+    @Test(arguments: StoreKind.allCases) func sessionSearchFindsThisPersonsEarlierSessionsAndNobodyElses(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { messages in
             if let tool = messages.last, tool.role == "tool" { return .text("found: " + tool.content) }
             if messages.last(where: { $0.role == "user" })?.content == "search the harbour" {
@@ -122,7 +122,7 @@ import Testing
         let adapter = ScriptedAdapter(allowed: ["alice", "bob"])
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")])
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], storeKind: kind)
         try await adapter.receive("the harbour opens in June", chat: "alice-dm", from: "alice", direct: true)
         try await adapter.receive("the harbour code is 4711", chat: "bob-dm", from: "bob", direct: true)
         try await adapter.waitFor("two replies") { $0.count == 2 }
@@ -135,7 +135,7 @@ import Testing
         #expect(!found.contains("4711"), "bob's sessions are not searched")
     }
 
-    @Test func aSummaryThatFailsIsToldToThePersonAndLosesNoHistory() async throws {
+    @Test(arguments: StoreKind.allCases) func aSummaryThatFailsIsToldToThePersonAndLosesNoHistory(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { messages in
             messages.last?.content == Agent.summaryRequest ? .status(400) : StubOpenAIServer.echo(messages)
         }
@@ -143,7 +143,7 @@ import Testing
         let adapter = ScriptedAdapter(allowed: ["alice"])
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 64), soul: "You are a test.")])
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 64), soul: "You are a test.")], storeKind: kind)
         let long = String(repeating: "tiles for the harbour, ", count: 8)
         for i in 1...3 {
             try await adapter.receive("\(i) \(long)", chat: "c")
@@ -160,7 +160,7 @@ import Testing
     /// A history too long for one summary request within the window (a long session meeting a
     /// smaller model) is folded in several requests, each into the summary so far: nothing is
     /// left out and no request overflows.
-    @Test func aHistoryTooLongForOneSummaryRequestIsFoldedInChunks() async throws {
+    @Test(arguments: StoreKind.allCases) func aHistoryTooLongForOneSummaryRequestIsFoldedInChunks(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { messages in
             messages.last?.content == Agent.summaryRequest
                 ? .text("summary of \(messages.count - 2) messages") : StubOpenAIServer.echo(messages)
@@ -172,7 +172,7 @@ import Testing
         // room than a window of 1,400 leaves beside the summary and the answer.
         let config = ProfileConfig(name: "default", models: ["stub"], historyTokens: 980, toolsets: [], contextTokens: window)
         let h = try GatewayHarness(
-            adapters: [adapter], models: ["stub": model.baseURL], profiles: [Profile(config: config, soul: "You are a test.")])
+            adapters: [adapter], models: ["stub": model.baseURL], profiles: [Profile(config: config, soul: "You are a test.")], storeKind: kind)
         let long = String(repeating: "tiles for the harbour, ", count: 15)
         for i in 1...12 {
             try await adapter.receive("\(i) \(long)", chat: "c")
@@ -196,12 +196,12 @@ import Testing
         #expect(try await h.store.sessionState(id: session.id).summary?.hasPrefix("summary of") == true)
     }
 
-    @Test func stopCancelsTheRunningTurnAndNothingOfItIsDelivered() async throws {
+    @Test(arguments: StoreKind.allCases) func stopCancelsTheRunningTurnAndNothingOfItIsDelivered(store kind: StoreKind) async throws {
         let gate = StubOpenAIServer.Gate()
         let model = try StubOpenAIServer { _ in .gated(gate, "too late") }
         defer { gate.open(); model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
-        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL)
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
         try await adapter.receive("write me an essay", chat: "c")
         try await withDeadline(30, "the request to reach the model") { await gate.waitUntilHeld() }
         try await adapter.receive("/stop", chat: "c")
@@ -213,7 +213,6 @@ import Testing
         let texts = adapter.texts(in: "c")
         #expect(texts[0].hasPrefix("Stopped."))
         #expect(!texts.contains("too late"), "the cancelled answer is never delivered")
-        let sqlite = try #require(h.store as? SQLiteStore)
-        #expect(try await sqlite.inboxCounts() == ["done": 2, "failed": 1])
+                #expect(try await inboxCounts(h.store) == ["done": 2, "failed": 1])
     }
 }

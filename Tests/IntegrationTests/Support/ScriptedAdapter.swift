@@ -85,10 +85,13 @@ struct GatewayHarness {
     let gateway: Gateway
     let task: Task<Void, any Error>
 
-    init(adapters: [any ChatAdapter], modelURL: String, settings: GatewaySettings = GatewaySettings(), soul: String = "You are a test.") throws {
+    init(
+        adapters: [any ChatAdapter], modelURL: String, settings: GatewaySettings = GatewaySettings(), soul: String = "You are a test.",
+        storeKind: StoreKind = .sqlite
+    ) throws {
         try self.init(
             adapters: adapters, models: ["stub": modelURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: soul)], settings: settings)
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: soul)], settings: settings, storeKind: storeKind)
     }
 
     /// A gateway with several model backends (name → base URL), profiles (the first is the
@@ -96,9 +99,9 @@ struct GatewayHarness {
     init(
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
         settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
-        store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil
+        store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil, storeKind: StoreKind = .sqlite
     ) throws {
-        let store = try store ?? SQLiteStoreFactory.make(dir.file("herald.sqlite"))
+        let store = try store ?? storeKind.make(dir.file("herald.sqlite"))
         self.store = store
         let named = Dictionary(uniqueKeysWithValues: models.map { name, url in
             (name, OpenAIBackend(config: ModelConfig(name: name, url: url, maxTokens: maxTokens, timeoutSeconds: 30, slots: slots)) as any ModelBackend)

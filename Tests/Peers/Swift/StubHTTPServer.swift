@@ -92,7 +92,17 @@ public final class StubHTTPServer: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            state.withLock { _ = $0.clients.insert(c) }
+            // A connection accepted while `stop` ran must not outlive the server: a kept-alive
+            // connection to a stopped server would answer the next test that gets this port.
+            let admitted = state.withLock { s -> Bool in
+                if s.stopped { return false }
+                s.clients.insert(c)
+                return true
+            }
+            guard admitted else {
+                close(c)
+                return
+            }
             let t = Thread { [self] in serve(c) }
             t.stackSize = 256 << 10
             t.start()
@@ -135,6 +145,7 @@ public final class StubHTTPServer: @unchecked Sendable {
                 if n <= 0 { return }
                 buffer.append(contentsOf: chunk[0..<n])
             }
+            if state.withLock({ $0.stopped }) { return }  // stopped: never answer again
             let body = Data(buffer[bodyStart..<(bodyStart + length)])
             buffer.removeFirst(bodyStart + length)
             let request = Request(

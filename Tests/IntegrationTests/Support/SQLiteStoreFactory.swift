@@ -1,6 +1,0 @@
-import HeraldCore
-import HeraldStore
-
-enum SQLiteStoreFactory {
-    static func make(_ path: String) throws -> any Store { try SQLiteStore(path: path) }
-}
