@@ -68,17 +68,20 @@ final class DeliveryGates: Sendable {
         return .milliseconds(Int64((wait * 1000).rounded(.up)))
     }
 
-    /// Runs a typing indicator's request as the conversation's one in flight.
-    func typing(_ adapter: AdapterID, _ conversation: ConversationRef, _ body: @escaping @Sendable () async -> Void) async {
+    /// Starts `body` (a typing indicator's request) as the conversation's one in flight, at once:
+    /// a send that comes after this call waits for it.
+    func typing(_ adapter: AdapterID, _ conversation: ConversationRef, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         let key = Self.keys(adapter, conversation).conversation
-        let task = Task { await body() }
-        let id = state.withLock { s -> UInt64 in
+        return state.withLock { s in
             s.nextTyping += 1
-            s.typing[key] = (s.nextTyping, task)
-            return s.nextTyping
+            let id = s.nextTyping
+            let task = Task { [weak self] in
+                await body()
+                self?.state.withLock { s in if s.typing[key]?.id == id { s.typing[key] = nil } }
+            }
+            s.typing[key] = (id, task)
+            return task
         }
-        await task.value
-        state.withLock { s in if s.typing[key]?.id == id { s.typing[key] = nil } }
     }
 
     /// Waits for a typing indicator still on its way to the conversation.

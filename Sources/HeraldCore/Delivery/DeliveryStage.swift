@@ -329,10 +329,13 @@ final class DeliveryStage: Sendable {
     // MARK: - Typing
 
     /// Shows the typing indicator through the conversation's gates: nothing while a hold is on,
-    /// and a rate limit on the indicator holds the conversation like one on a send.
-    func typing(_ adapter: any ChatAdapter, in conversation: ConversationRef) async {
-        guard gates.heldUntil(adapter.id, conversation) == nil else { return }
-        await gates.typing(adapter.id, conversation) { [gates, log] in
+    /// and a rate limit on the indicator holds the conversation like one on a send. The request
+    /// is registered before this returns (a reply sent afterwards waits for its answer); the
+    /// returned task ends when it is answered.
+    @discardableResult
+    func typing(_ adapter: any ChatAdapter, in conversation: ConversationRef) -> Task<Void, Never>? {
+        guard gates.heldUntil(adapter.id, conversation) == nil else { return nil }
+        return gates.typing(adapter.id, conversation) { [gates, log] in
             do {
                 try await adapter.typing(in: conversation)
             } catch let e as DeliveryError {

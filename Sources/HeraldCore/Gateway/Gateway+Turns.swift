@@ -117,12 +117,18 @@ extension Gateway {
             return
         }
 
+        // The first indicator is on its way before the model is asked (so it never arrives
+        // after the reply); then one every 4 s while the turn runs.
+        let showsTyping = adapter.capabilities.typingIndicator && message.job == nil
+        let first = showsTyping ? delivery.typing(adapter, in: message.conversation) : nil
         let typing: Task<Void, Never>? =
-            adapter.capabilities.typingIndicator && message.job == nil
+            showsTyping
             ? Task { [clock, delivery] in
+                await first?.value
                 while !Task.isCancelled {
-                    await delivery.typing(adapter, in: message.conversation)
                     try? await clock.sleep(for: .seconds(4))
+                    if Task.isCancelled { break }
+                    await delivery.typing(adapter, in: message.conversation)?.value
                 }
             } : nil
         defer { typing?.cancel() }
