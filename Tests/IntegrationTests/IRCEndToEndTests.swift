@@ -149,7 +149,7 @@ struct IRCEndToEndTests {
         try await h.stop(p)
     }
 
-    @Test func aNickWithoutTheAllowedAccountIsRefusedAndNoticesAreNeverAnswered() async throws {
+    @Test func aNickWithoutAnAccountGetsNoPairingCodeAndNoModelWhereAccountsAreRequired() async throws {
         let h = try IRCHarness(allowed: #"allowed_accounts = ["alice"]"#, requireAccount: true)
         defer { h.shutdown() }
         let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
@@ -157,14 +157,34 @@ struct IRCEndToEndTests {
         try await alice.send("NOTICE #harbour :herald: are you there?")
         try await alice.send("NOTICE herald :hello")
         try await alice.say("herald: hello", to: "#harbour")
-        try await alice.waitFor("the refusal") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await alice.say("let me in", to: "herald")
+        try await p.waitFor("both messages held back") { _, err in
+            err.filter { $0.contains("message from an unknown sender held back") }.count >= 2
+        }
+        let pairs = try HeraldProcess(["pair", "list", "--config", h.config])
+        _ = try await pairs.waitForExit()
         try await h.stop(p)
-        let replies = alice.messages(from: "herald").map { $0.params[1] }
-        #expect(replies.count == 1, "one answer, to the PRIVMSG only: \(replies)")
-        #expect(
-            replies.first?.contains("pairing code") == true || replies.first?.contains("herald pair approve") == true,
-            "\(replies)")
+        #expect(alice.messages(from: "herald").isEmpty, "no pairing code, in the channel or privately: a nick alone is nobody")
+        #expect(!pairs.stdout.joined().contains("alice"), "no pairing request to approve: \(pairs.stdout)")
         #expect(h.model.requests.isEmpty, "the nick alone (no account) never reaches the model")
+    }
+
+    @Test func whoeverTakesANickNextNeverSeesItsEarlierOwnersPrivateHistory() async throws {
+        let h = try IRCHarness(allowed: #"allowed_nicks = ["alice"]"#)
+        defer { h.shutdown() }
+        let watcher = try await IRCTestClient(nick: "watcher", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: watcher)
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"], user: "alice")
+        try await alice.say("remember the code word heron-7", to: "herald")
+        try await alice.waitFor("alice's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        alice.quit()
+        try await watcher.waitFor("the nick released") { $0.contains { $0.command == "QUIT" && $0.nick == "alice" } }
+        let bob = try await IRCTestClient(nick: "alice", port: h.server.port, user: "bob")
+        try await bob.say("what was the code word?", to: "herald")
+        try await bob.waitFor("bob's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await h.stop(p)
+        let asked = try #require(h.model.requests.last { $0.last?.content == "what was the code word?" })
+        #expect(!asked.map(\.content).joined().contains("heron-7"), "bob's prompt holds nothing of alice's conversation")
     }
 
     @Test func tlsIsVerifiedAgainstTheConfiguredCertificateAndRefusedWithoutIt() async throws {

@@ -34,6 +34,9 @@ public final class IRCAdapter: ChatAdapter {
         }
     }
 
+    /// With `require_account`, a nick alone identifies nobody.
+    public func canIdentify(_ sender: Sender) -> Bool { !(config.requireAccount && sender.id.hasPrefix("nick:")) }
+
     public init(config: IRCConfig, password: String?) {
         self.config = config
         self.password = password
@@ -170,8 +173,13 @@ public final class IRCAdapter: ChatAdapter {
         }
         let account = m.tags["account"].flatMap { $0 == "*" ? nil : $0 }
         let senderID = account ?? "nick:\(nick)"
+        // A private conversation belongs to the person, not the nick: replies go to the nick,
+        // but the session is keyed by the services account, or without one by user@host, so
+        // whoever takes the nick next never sees the earlier owner's history.
+        let person = account.map { "account:\($0)" } ?? "mask:" + (m.source.flatMap { $0.split(separator: "!", maxSplits: 1).dropFirst().first.map(String.init) } ?? nick)
         return InboundMessage(
-            conversation: ConversationRef(platform: .irc, account: config.account, chat: inChannel ? target : nick),
+            conversation: ConversationRef(
+                platform: .irc, account: config.account, chat: inChannel ? target : nick, thread: inChannel ? nil : person),
             sender: Sender(id: senderID, displayName: nick), eventID: m.tags["msgid"] ?? UUID().uuidString,
             text: IRCText.clean(text), direct: !inChannel)
     }

@@ -21,7 +21,9 @@ public struct AccessControl: Sendable {
     }
 
     public func check(_ message: InboundMessage, adapter: any ChatAdapter, now: Date = Date()) async throws -> Decision {
-        if adapter.trustsEveryone || adapter.allowedSenders.contains(message.sender.id) { return .allowed }
+        if adapter.trustsEveryone { return .allowed }
+        guard adapter.canIdentify(message.sender) else { return .denied(reply: nil) }
+        if adapter.allowedSenders.contains(message.sender.id) { return .allowed }
         if try await store.isApproved(adapter: adapter.id, senderID: message.sender.id) { return .allowed }
         let outcome = try await store.requestPairing(
             adapter: adapter.id, sender: message.sender, conversation: message.conversation, code: Self.makeCode(),

@@ -64,6 +64,10 @@ public protocol ChatAdapter: Sendable {
     var allowedSenders: Set<String> { get }
     /// The console is its owner's own terminal: every sender is trusted.
     var trustsEveryone: Bool { get }
+    /// Whether the adapter can vouch for who `sender` is at all. False (an IRC nick without a
+    /// services account where accounts are required) means no pairing code, no approval and no
+    /// model call, ever: anyone could take that nick next.
+    func canIdentify(_ sender: Sender) -> Bool
 
     /// Receives platform events until cancelled (or, for finite sources, until they end).
     func run(intake: Intake) async throws
@@ -88,6 +92,7 @@ public protocol ChatAdapter: Sendable {
 extension ChatAdapter {
     public var allowedSenders: Set<String> { [] }
     public var trustsEveryone: Bool { false }
+    public func canIdentify(_ sender: Sender) -> Bool { true }
     public func typing(in conversation: ConversationRef) async throws {}
     public func messageLimit(for conversation: ConversationRef) -> Int { capabilities.maxMessageLength }
     public func encodedSize(of chunk: OutgoingChunk) -> Int { chunk.chunk.text.utf8.count + chunk.chunk.plain.utf8.count }

@@ -118,14 +118,14 @@ final class IRCTestClient: Sendable {
     private let state = Mutex<(lines: [IRCMessage], raw: [Data], waiters: WaiterList<[IRCMessage]>)>(([], [], WaiterList()))
     private let reader: Mutex<Task<Void, Never>?>
 
-    init(nick: String, port: Int, join channels: [String] = []) async throws {
+    init(nick: String, port: Int, join channels: [String] = [], user: String? = nil) async throws {
         self.nick = nick
         connection = try await LineConnection(LineConnection.Options(host: "127.0.0.1", port: port, tls: false))
         reader = Mutex(nil)
         let task = Task { [self] in await self.readLoop() }
         reader.withLock { $0 = task }
         try await send("NICK \(nick)")
-        try await send("USER \(nick) 0 * :\(nick)")
+        try await send("USER \(user ?? nick) 0 * :\(nick)")
         try await waitFor("the welcome for \(nick)") { $0.contains { $0.command == "001" } }
         for c in channels {
             try await send("JOIN \(c)")
