@@ -169,6 +169,24 @@ struct IRCEndToEndTests {
         #expect(h.model.requests.isEmpty, "the nick alone (no account) never reaches the model")
     }
 
+    @Test func aStrangersPairingCodeIsAPrivateNoticeNeverAChannelLine() async throws {
+        let h = try IRCHarness(allowed: #"allowed_nicks = ["alice"]"#)
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let mallory = try await IRCTestClient(nick: "mallory", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await mallory.say("herald: let me in", to: "#harbour")
+        try await mallory.waitFor("the private notice") { lines in
+            lines.contains { $0.command == "NOTICE" && $0.nick == "herald" && $0.params.first == "mallory" && $0.params.last?.contains("pairing code") == true }
+        }
+        try await alice.say("herald: still there?", to: "#harbour")
+        try await alice.waitFor("a barrier answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await h.stop(p)
+        let channel = alice.lines.filter { ["PRIVMSG", "NOTICE"].contains($0.command) && $0.nick == "herald" && $0.params.first == "#harbour" }
+            .map { $0.params.last ?? "" }
+        #expect(channel == ["echo: still there?"], "no pairing code in the channel: \(channel)")
+    }
+
     @Test func whoeverTakesANickNextNeverSeesItsEarlierOwnersPrivateHistory() async throws {
         let h = try IRCHarness(allowed: #"allowed_nicks = ["alice"]"#)
         defer { h.shutdown() }

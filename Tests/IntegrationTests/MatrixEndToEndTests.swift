@@ -300,4 +300,23 @@ struct MatrixEndToEndTests {
         for n in 1...200 { #expect(bodies.components(separatedBy: "§\(n)§").count == 2, "paragraph \(n) exactly once") }
         #expect(!p.stderr.contains { $0.contains("delivery failed") }, "nothing failed")
     }
+
+    @Test func aStrangerInAGroupRoomIsAskedToWriteDirectlyAndNoCodeShowsThere() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let mallory = try await MatrixTestUser.register("mallory")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let room = try await alice.createRoom(invite: [bot.user.userID, mallory.userID])
+        let p = try bot.start()
+        try await waitJoined(alice, room, [bot.user])
+        _ = try await mallory.call("POST", "/_matrix/client/v3/join/\(mallory.esc(room))", [:])
+        try await waitJoined(alice, room, [mallory])
+        try await mallory.say(room, "\(bot.user.localpart): let me in")
+        let events = try await alice.waitForMessages(room, "the answer to mallory") { $0.contains { $0.sender == bot.user.userID } }
+        try await bot.stop(p)
+        let said = events.filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(said.allSatisfy { !$0.contains("pairing code") && !$0.contains("herald pair approve") }, "\(said)")
+        #expect(said.contains { $0.contains("direct chat") }, "told where to ask: \(said)")
+        #expect(bot.model.requests.isEmpty)
+    }
 }

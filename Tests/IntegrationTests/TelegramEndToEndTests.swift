@@ -122,6 +122,21 @@ import Testing
         #expect(!h.model.requests.contains { $0.map(\.content).joined().contains("lunch") })
     }
 
+    @Test func aStrangersPairingCodeGoesToTheirPrivateChatNeverToTheGroup() async throws {
+        let h = try TelegramHarness(groups: "mention")
+        defer { h.shutdown() }
+        h.telegram.addChat(-100_500, type: "supergroup")
+        h.telegram.addChat(777)  // Mallory once started the bot, so it may write to her
+        let p = try await h.start()
+        h.telegram.inject(chat: -100_500, from: 777, name: "Mallory", text: "@herald_test_bot let me in")
+        try await h.waitForSent("the code, privately") { $0.contains { $0.params["text"]?.contains("pairing code is") == true } }
+        try await h.stop(p)
+        let sent = h.telegram.sentMessages
+        #expect(sent.filter { $0.params["text"]?.contains("pairing code is") == true }.map { $0.params["chat_id"] } == ["777"])
+        #expect(!sent.contains { $0.params["chat_id"] == "-100500" }, "nothing in the group")
+        #expect(h.model.requests.isEmpty)
+    }
+
     @Test func aSecondGatewayOnTheSameStateExitsAtOnceAndEachMessageIsAnsweredOnce() async throws {
         let h = try TelegramHarness()
         defer { h.shutdown() }

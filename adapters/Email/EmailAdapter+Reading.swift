@@ -97,12 +97,14 @@ extension EmailAdapter {
         if root == messageID && !subject.isEmpty { text = "Subject: \(subject)\n\n" + text }
         if !notes.isEmpty { text += "\n\n" + notes.map { "[\($0)]" }.joined(separator: "\n") }
         let others = Set(recipients).subtracting(config.ownAddresses)
+        let conversation = ConversationRef(platform: .email, account: config.address, chat: root, thread: to == config.address ? nil : to)
         let message = InboundMessage(
-            conversation: ConversationRef(
-                platform: .email, account: config.address, chat: root, thread: to == config.address ? nil : to),
+            conversation: conversation,
             sender: Sender(id: from, displayName: h.text("From") ?? from), eventID: messageID,
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), attachments: attachments, replyTo: inReplyTo.first,
-            direct: others.isEmpty)
+            // Herald's mail goes to the sender alone, so the thread itself is private enough for
+            // a pairing code even when others were copied.
+            direct: others.isEmpty, privately: conversation)
         return (message, meta)
     }
 

@@ -10,7 +10,11 @@ extension IRCAdapter {
         guard let link = link.withLock({ $0 }) else {
             throw DeliveryError.notConnected("not connected to \(config.host)")
         }
-        let line = IRCMessage(command: "PRIVMSG", params: [chunk.message.conversation.chat, IRCText.clean(chunk.chunk.text)]).line
+        // Herald's own notices to a person (a pairing code) go as NOTICE, which no client or
+        // bot answers automatically (RFC 1459 4.4.2); replies and channel lines as PRIVMSG.
+        let target = chunk.message.conversation.chat
+        let command = chunk.message.isNotice && !(target.hasPrefix("#") || target.hasPrefix("&")) ? "NOTICE" : "PRIVMSG"
+        let line = IRCMessage(command: command, params: [target, IRCText.clean(chunk.chunk.text)]).line
         do {
             try await link.connection.send(Data((line + "\r\n").utf8))
         } catch {

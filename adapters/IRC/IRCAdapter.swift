@@ -34,6 +34,11 @@ public final class IRCAdapter: ChatAdapter {
         }
     }
 
+    /// The key of a person's private conversation: the services account, else user@host.
+    static func person(account: String?, source: String?, nick: String) -> String {
+        account.map { "account:\($0)" } ?? "mask:" + (source.flatMap { $0.split(separator: "!", maxSplits: 1).dropFirst().first.map(String.init) } ?? nick)
+    }
+
     /// With `require_account`, a nick alone identifies nobody.
     public func canIdentify(_ sender: Sender) -> Bool { !(config.requireAccount && sender.id.hasPrefix("nick:")) }
 
@@ -176,12 +181,12 @@ public final class IRCAdapter: ChatAdapter {
         // A private conversation belongs to the person, not the nick: replies go to the nick,
         // but the session is keyed by the services account, or without one by user@host, so
         // whoever takes the nick next never sees the earlier owner's history.
-        let person = account.map { "account:\($0)" } ?? "mask:" + (m.source.flatMap { $0.split(separator: "!", maxSplits: 1).dropFirst().first.map(String.init) } ?? nick)
+        let person = Self.person(account: account, source: m.source, nick: nick)
+        let query = ConversationRef(platform: .irc, account: config.account, chat: nick, thread: person)
         return InboundMessage(
-            conversation: ConversationRef(
-                platform: .irc, account: config.account, chat: inChannel ? target : nick, thread: inChannel ? nil : person),
+            conversation: inChannel ? ConversationRef(platform: .irc, account: config.account, chat: target) : query,
             sender: Sender(id: senderID, displayName: nick), eventID: m.tags["msgid"] ?? UUID().uuidString,
-            text: IRCText.clean(text), direct: !inChannel)
+            text: IRCText.clean(text), direct: !inChannel, privately: query)
     }
 
     /// "nick: text" or "nick, text" → "text".

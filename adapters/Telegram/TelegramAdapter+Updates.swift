@@ -56,7 +56,11 @@ extension TelegramAdapter {
             eventID: String(updateID), text: text, attachments: attachments,
             replyTo: (message["message_id"] as? Int).map(String.init),
             receivedAt: Date(timeIntervalSince1970: TimeInterval(message["date"] as? Int ?? Int(Date().timeIntervalSince1970))),
-            direct: chatType == "private")
+            direct: chatType == "private",
+            // A user's private chat with the bot has their user id as its chat id; it reaches
+            // them only if they once started the bot (otherwise Telegram says 403, and nothing
+            // shows in the group).
+            privately: chatType == "private" ? nil : ConversationRef(platform: .telegram, account: config.account, chat: String(userID)))
     }
 
     /// In groups the bot answers a mention, a reply to itself, or a command meant for it.

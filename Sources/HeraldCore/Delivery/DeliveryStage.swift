@@ -69,6 +69,8 @@ final class DeliveryStage: Sendable {
         let ids = Set(adapters.keys)
         await withDiscardingTaskGroup { group in
             while true {
+                // Only a claim made after the lanes finished has seen every reply they wrote.
+                let lanesWereDone = lanesDone.isSet
                 let room = Self.maxRunning - running.withLock { $0 }
                 var due: [OutboxEntry] = []
                 if room > 0 {
@@ -76,7 +78,7 @@ final class DeliveryStage: Sendable {
                         due = try await store.claimDueOutbox(now: Date(), adapters: ids, limit: room)
                     } catch {
                         log.error("cannot read the outbox", ["error": "\(error)"])
-                        if await stopping.sleep(for: .seconds(1), clock: clock) && lanesDone.isSet && idle { return }
+                        if await stopping.sleep(for: .seconds(1), clock: clock) && lanesWereDone && idle { return }
                         continue
                     }
                 }
@@ -89,7 +91,8 @@ final class DeliveryStage: Sendable {
                     }
                 }
                 if !due.isEmpty { continue }
-                if stopping.isSet && lanesDone.isSet && idle { return }
+                if stopping.isSet && lanesWereDone && idle { return }
+                if stopping.isSet && lanesDone.isSet && !lanesWereDone { continue }  // claim once more
                 // A row another process changed (`herald outbox retry`) is found within this.
                 var wait = Self.idleRecheck
                 if let next = try? await store.nextOutboxAttempt(adapters: ids) {

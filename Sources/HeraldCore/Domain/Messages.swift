@@ -16,12 +16,16 @@ public struct InboundMessage: Sendable, Codable, Equatable {
     public var direct: Bool?
     /// Set when this is a scheduled job's run, made by the scheduler, never by an adapter.
     public var job: JobEvent?
+    /// Where the sender can be reached privately when this came in a group (an IRC query, a
+    /// Telegram private chat): what is for their eyes only, such as a pairing code, goes there.
+    public var privately: ConversationRef?
 
     public init(
         conversation: ConversationRef, sender: Sender, eventID: String, text: String,
         attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil,
-        job: JobEvent? = nil
+        job: JobEvent? = nil, privately: ConversationRef? = nil
     ) {
+        self.privately = privately
         self.direct = direct
         self.job = job
         self.conversation = conversation

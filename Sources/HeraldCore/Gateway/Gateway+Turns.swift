@@ -69,10 +69,14 @@ extension Gateway {
         }
     }
 
-    private func closeWithNotice(_ entry: InboxEntry, _ disposition: InboxDisposition, error: String?, notice: String?) async {
+    private func closeWithNotice(
+        _ entry: InboxEntry, _ disposition: InboxDisposition, error: String?, notice: String?, to route: ConversationRef? = nil
+    ) async {
         do {
             if let notice {
-                try await store.enqueue([OutboundMessage(conversation: entry.message.replyConversation, text: notice, inboxID: entry.id, isNotice: true)])
+                try await store.enqueue([
+                    OutboundMessage(conversation: route ?? entry.message.replyConversation, text: notice, inboxID: entry.id, isNotice: true)
+                ])
                 deliveryBell.ring()
             }
             try await store.closeInbox(entry.id, as: disposition, error: error)
@@ -88,9 +92,9 @@ extension Gateway {
     private func turn(_ entry: InboxEntry, adapter: any ChatAdapter, interrupted: Bool) async throws {
         let message = entry.message
         // A job run was made by the scheduler from a job someone was allowed to create.
-        if message.job == nil, case .denied(let reply) = try await access.check(message, adapter: adapter) {
+        if message.job == nil, case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {
             log.info("message from an unknown sender held back", ["adapter": adapter.id.description, "sender": message.sender.id])
-            await closeWithNotice(entry, .denied, error: nil, notice: reply)
+            await closeWithNotice(entry, .denied, error: nil, notice: reply, to: route)
             return
         }
 
@@ -166,8 +170,8 @@ extension Gateway {
         let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
         guard let adapter = adapters[adapterID] else { return }
         do {
-            if case .denied(let reply) = try await access.check(message, adapter: adapter) {
-                await closeWithNotice(entry, .denied, error: nil, notice: reply)
+            if case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {
+                await closeWithNotice(entry, .denied, error: nil, notice: reply, to: route)
                 return
             }
             let stopped = turns.stop(message.conversation.key)
