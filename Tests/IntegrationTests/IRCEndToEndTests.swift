@@ -187,6 +187,26 @@ struct IRCEndToEndTests {
         #expect(channel == ["echo: still there?"], "no pairing code in the channel: \(channel)")
     }
 
+    @Test func aBindingAppliesHoweverTheServerCasesTheChannelName() async throws {
+        let h = try IRCHarness(
+            channels: ["#harbour", "#Harbour-Project"],
+            bindings: """
+                [[bindings]]
+                platform = "irc"
+                chat = "#harbour-project"
+                profile = "novel"
+                """)
+        defer { h.shutdown() }
+        // Alice made the channel first, so the server relays its name as she wrote it.
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#Harbour-Project"])
+        let p = try await h.start(watch: alice, channels: ["#Harbour-Project"])
+        try await alice.say("herald: who are you?", to: "#Harbour-Project")
+        try await alice.waitFor("the answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        try await h.stop(p)
+        let prompt = try #require(h.model.requests.last).map(\.content).joined()
+        #expect(prompt.contains("NOVEL"), "the binding's profile answered, not the default")
+    }
+
     @Test func whoeverTakesANickNextNeverSeesItsEarlierOwnersPrivateHistory() async throws {
         let h = try IRCHarness(allowed: #"allowed_nicks = ["alice"]"#)
         defer { h.shutdown() }

@@ -12,7 +12,13 @@ public final class IRCAdapter: ChatAdapter {
     /// One line per chunk, paced by one token bucket per connection that every channel shares
     /// line by line (`send_rate`, `send_burst`).
     public let capabilities: AdapterCapabilities
-    public let allowedSenders: Set<String>
+    /// Accounts, and where accounts are not required nicks (folded the server's way).
+    public var allowedSenders: Set<String> {
+        let mapping = caseMapping.withLock { $0 }
+        return config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:" + mapping.fold($0) }))
+    }
+    /// How this server compares names (ISUPPORT CASEMAPPING; RFC 1459's until it says).
+    let caseMapping = Mutex(IRCCaseMapping.standard)
     let config: IRCConfig
     let password: String?
     let log: Logger
@@ -39,6 +45,11 @@ public final class IRCAdapter: ChatAdapter {
         account.map { "account:\($0)" } ?? "mask:" + (source.flatMap { $0.split(separator: "!", maxSplits: 1).dropFirst().first.map(String.init) } ?? nick)
     }
 
+    /// Channel names fold the server's way, so a binding matches however the server relays it.
+    public func canonicalChat(_ chat: String) -> String {
+        chat.hasPrefix("#") || chat.hasPrefix("&") ? caseMapping.withLock { $0 }.fold(chat) : chat
+    }
+
     /// With `require_account`, a nick alone identifies nobody.
     public func canIdentify(_ sender: Sender) -> Bool { !(config.requireAccount && sender.id.hasPrefix("nick:")) }
 
@@ -51,7 +62,6 @@ public final class IRCAdapter: ChatAdapter {
             maxMessageLength: 400, lengthUnit: .utf8Bytes, dialect: .irc, lineOriented: true,
             pacing: DeliveryPacing(perAdapter: .init(perSecond: config.sendRate, burst: config.sendBurst), maxInFlight: 1))
         // Sender ids: the services account, or "nick:NAME" where accounts are not required.
-        allowedSenders = config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:\($0)" }))
     }
 
     public func run(intake: Intake) async throws {
@@ -126,6 +136,9 @@ public final class IRCAdapter: ChatAdapter {
     }
 
     private func handle(_ m: IRCMessage, connection: LineConnection, registration: inout Registration, intake: Intake) async throws {
+        if m.command == "005", let mapping = IRCCaseMapping.announced(in: m.params) {
+            caseMapping.withLock { $0 = mapping }
+        }
         switch m.command {
         case "PING":
             // At once, ahead of the send queue: a late PONG gets us disconnected.
@@ -177,14 +190,15 @@ public final class IRCAdapter: ChatAdapter {
             text = rest
         }
         let account = m.tags["account"].flatMap { $0 == "*" ? nil : $0 }
-        let senderID = account ?? "nick:\(nick)"
+        let mapping = caseMapping.withLock { $0 }
+        let senderID = account ?? "nick:" + mapping.fold(nick)
         // A private conversation belongs to the person, not the nick: replies go to the nick,
         // but the session is keyed by the services account, or without one by user@host, so
         // whoever takes the nick next never sees the earlier owner's history.
         let person = Self.person(account: account, source: m.source, nick: nick)
         let query = ConversationRef(platform: .irc, account: config.account, chat: nick, thread: person)
         return InboundMessage(
-            conversation: inChannel ? ConversationRef(platform: .irc, account: config.account, chat: target) : query,
+            conversation: inChannel ? ConversationRef(platform: .irc, account: config.account, chat: mapping.fold(target)) : query,
             sender: Sender(id: senderID, displayName: nick), eventID: m.tags["msgid"] ?? UUID().uuidString,
             text: IRCText.clean(text), direct: !inChannel, privately: query)
     }

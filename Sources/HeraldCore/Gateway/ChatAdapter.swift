@@ -68,6 +68,9 @@ public protocol ChatAdapter: Sendable {
     /// services account where accounts are required) means no pairing code, no approval and no
     /// model call, ever: anyone could take that nick next.
     func canIdentify(_ sender: Sender) -> Bool
+    /// A chat id as this platform compares it (IRC folds channel names under the server's
+    /// CASEMAPPING); bindings are matched in this form against conversations the adapter made.
+    func canonicalChat(_ chat: String) -> String
 
     /// Receives platform events until cancelled (or, for finite sources, until they end).
     func run(intake: Intake) async throws
@@ -93,6 +96,7 @@ extension ChatAdapter {
     public var allowedSenders: Set<String> { [] }
     public var trustsEveryone: Bool { false }
     public func canIdentify(_ sender: Sender) -> Bool { true }
+    public func canonicalChat(_ chat: String) -> String { chat }
     public func typing(in conversation: ConversationRef) async throws {}
     public func messageLimit(for conversation: ConversationRef) -> Int { capabilities.maxMessageLength }
     public func encodedSize(of chunk: OutgoingChunk) -> Int { chunk.chunk.text.utf8.count + chunk.chunk.plain.utf8.count }

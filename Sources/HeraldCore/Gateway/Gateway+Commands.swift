@@ -4,7 +4,7 @@ extension Gateway {
     /// Answers a chat command. Commands never reach a model.
     func run(_ command: ChatCommand, for message: InboundMessage) async throws -> String {
         let conversation = message.conversation
-        let session = try await store.activeSession(for: conversation, profile: router.profile(for: conversation))
+        let session = try await store.activeSession(for: conversation, profile: profile(for: conversation))
         switch command.name {
         case "new":
             let fresh = try await store.startNewSession(for: conversation, profile: session.profile)

@@ -111,7 +111,7 @@ extension Gateway {
             if let job = message.job {
                 try await jobSession(job, conversation: message.conversation)
             } else {
-                try await store.activeSession(for: message.conversation, profile: router.profile(for: message.conversation))
+                try await store.activeSession(for: message.conversation, profile: profile(for: message.conversation))
             }
         let context = try await turnContext(session: session, message: message, freeze: true)
         if context.profile.config.filesArtifacts, let librarian, message.job == nil,

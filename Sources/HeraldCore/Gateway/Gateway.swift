@@ -95,6 +95,12 @@ public final class Gateway: Sendable {
     }
 
     var adapterIDs: Set<AdapterID> { Set(adapters.keys) }
+
+    /// The profile bound to a conversation, chat ids compared the way its platform compares them.
+    func profile(for conversation: ConversationRef) -> String {
+        let adapter = adapters[AdapterID(platform: conversation.platform, account: conversation.account)]
+        return router.profile(for: conversation) { adapter?.canonicalChat($0) ?? $0 }
+    }
     var stopMode: StopMode { mode.value.withLock { $0 } }
 
     /// Asks the gateway to stop; `run()` returns once the chosen work is drained.

@@ -9,11 +9,13 @@ public struct Router: Sendable {
         self.defaultProfile = defaultProfile
     }
 
-    public func profile(for c: ConversationRef) -> String {
+    /// - Parameter canonical: the platform's form of a chat id (`ChatAdapter.canonicalChat`), so
+    ///   a binding written `#Harbour` matches a channel the server relays as `#harbour`.
+    public func profile(for c: ConversationRef, canonical: (String) -> String = { $0 }) -> String {
         var best: (score: Int, profile: String)?
         for b in bindings {
             guard b.platform.map({ $0 == c.platform }) ?? true,
-                Self.matches(b.account, c.account), Self.matches(b.chat, c.chat),
+                Self.matches(b.account, c.account), Self.matches(b.chat.map(canonical), canonical(c.chat)),
                 b.thread.map({ $0 == "*" || $0 == c.thread }) ?? true
             else { continue }
             let score = [b.platform != nil, b.account != nil, b.chat != nil, b.thread != nil].filter { $0 }.count

@@ -11,7 +11,8 @@ struct IRCHarness {
 
     init(
         serverPingTimeout: Int = 120, extra: String = "", allowed: String = #"allowed_nicks = ["alice"]"#,
-        requireAccount: Bool = false, sendRate: Double = 20, sendBurst: Int = 5, script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
+        requireAccount: Bool = false, sendRate: Double = 20, sendBurst: Int = 5, channels: [String] = ["#harbour", "#novel"],
+        bindings: String = "", script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
     ) throws {
         server = try IRCServer(pingTimeout: serverPingTimeout)
         model = try StubOpenAIServer(script: script)
@@ -44,13 +45,15 @@ struct IRCHarness {
             chat = "#novel"
             profile = "novel"
 
+            \(bindings)
+
             [adapters.irc]
             account = "test"
             host = "127.0.0.1"
             port = \(server.port)
             tls = false
             nick = "herald"
-            channels = ["#harbour", "#novel"]
+            channels = [\(channels.map { "\"\($0)\"" }.joined(separator: ", "))]
             require_account = \(requireAccount)
             \(allowed)
             send_rate = \(sendRate)
