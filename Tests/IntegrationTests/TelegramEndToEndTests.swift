@@ -137,6 +137,22 @@ import Testing
         #expect(h.model.requests.isEmpty)
     }
 
+    @Test func aCommandForAnotherBotIsIgnoredEvenInAPrivateChat() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        let p = try await h.start()
+        h.telegram.inject(chat: 111, from: 111, text: "/status@other_bot")
+        h.telegram.inject(chat: 111, from: 111, text: "/help@herald_test_bot")
+        h.telegram.inject(chat: 111, from: 111, text: "after the commands")
+        try await h.waitForSent("the barrier reply") { $0.contains { $0.params["text"] == "echo: after the commands" } }
+        try await h.stop(p)
+        let texts = h.telegram.sentMessages.compactMap { $0.params["text"] }
+        #expect(texts.count == 2, "help and the echo, nothing for /status@other_bot: \(texts)")
+        #expect(!texts.contains { $0.contains("Profile:") }, "no /status answer")
+        #expect(texts.first?.contains("/help") == true || texts.first?.contains("/new") == true, "our own /help was answered")
+    }
+
     @Test func aSecondGatewayOnTheSameStateExitsAtOnceAndEachMessageIsAnsweredOnce() async throws {
         let h = try TelegramHarness()
         defer { h.shutdown() }

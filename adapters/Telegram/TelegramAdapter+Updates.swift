@@ -23,6 +23,10 @@ extension TelegramAdapter {
         var text = (message["text"] as? String) ?? (message["caption"] as? String) ?? ""
         let bot = me.withLock { $0 }
 
+        // "/cmd@other_bot" is another bot's command, in a group or a private chat alike.
+        if text.hasPrefix("/"), let target = Self.commandTarget(text), target.caseInsensitiveCompare(bot?.username ?? "") != .orderedSame {
+            return nil
+        }
         if chatType != "private" && !config.answerAllInGroups {
             guard addressesBot(message, text: text, bot: bot) else { return nil }
         }
@@ -63,13 +67,17 @@ extension TelegramAdapter {
             privately: chatType == "private" ? nil : ConversationRef(platform: .telegram, account: config.account, chat: String(userID)))
     }
 
+    /// The bot a command names (`/cmd@name`), if it names one.
+    static func commandTarget(_ text: String) -> Substring? {
+        let command = text.prefix { !$0.isWhitespace }
+        return command.firstIndex(of: "@").map { command[command.index(after: $0)...] }
+    }
+
     /// In groups the bot answers a mention, a reply to itself, or a command meant for it.
     func addressesBot(_ message: [String: Any], text: String, bot: (id: Int64, username: String)?) -> Bool {
         guard let bot else { return false }
         if text.hasPrefix("/") {
-            let command = text.prefix { !$0.isWhitespace }
-            if let at = command.firstIndex(of: "@") { return command[command.index(after: at)...].caseInsensitiveCompare(bot.username) == .orderedSame }
-            return true
+            return Self.commandTarget(text).map { $0.caseInsensitiveCompare(bot.username) == .orderedSame } ?? true
         }
         if !bot.username.isEmpty, text.range(of: "@\(bot.username)", options: .caseInsensitive) != nil { return true }
         if let reply = message["reply_to_message"] as? [String: Any], let from = reply["from"] as? [String: Any],
