@@ -21,8 +21,8 @@ struct IRCEndToEndTests {
         #expect(
             alice.messages(from: "herald", to: "alice").map { $0.params[1] } == ["echo: a private word"],
             "a query is its own session; CTCP VERSION is ignored")
-        #expect(alice.messages(from: "herald", to: "#harbour").map { $0.params[1] } == ["echo: how many crates?"])
-        #expect(alice.messages(from: "herald", to: "#novel").map { $0.params[1] } == ["echo: who is Mara?"])
+        #expect(alice.messages(from: "herald", to: "#harbour").map { $0.params[1] } == ["echo: alice: how many crates?"], "a channel turn says who spoke")
+        #expect(alice.messages(from: "herald", to: "#novel").map { $0.params[1] } == ["echo: alice: who is Mara?"])
         #expect(h.model.requests.count == 3, "unaddressed channel talk and CTCP never reach the model")
         for r in h.model.requests {
             let text = r.map(\.content).joined(separator: "\n")
@@ -116,7 +116,7 @@ struct IRCEndToEndTests {
     @Test func aRestartedServerIsRejoinedAndAReplyQueuedMeanwhileArrivesOnce() async throws {
         let gate = StubOpenAIServer.Gate()
         let h = try IRCHarness { messages in
-            messages.last?.content == "slow question" ? .gated(gate, "the slow answer") : StubOpenAIServer.echo(messages)
+            messages.last?.content.hasSuffix("slow question") == true ? .gated(gate, "the slow answer") : StubOpenAIServer.echo(messages)
         }
         defer { gate.open(); h.shutdown() }
         let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
@@ -131,7 +131,7 @@ struct IRCEndToEndTests {
         try await back.say("herald: and now?", to: "#harbour")
         try await back.waitFor("a fresh answer") { IRCTestClient.messages(in: $0, from: "herald").count == 2 }
         try await h.stop(p)
-        #expect(back.messages(from: "herald").map { $0.params[1] } == ["the slow answer", "echo: and now?"], "delivered once")
+        #expect(back.messages(from: "herald").map { $0.params[1] } == ["the slow answer", "echo: alice: and now?"], "delivered once")
         #expect(p.stderr.contains { $0.contains("disconnected; reconnecting") })
         _ = alice
     }
@@ -184,7 +184,7 @@ struct IRCEndToEndTests {
         try await h.stop(p)
         let channel = alice.lines.filter { ["PRIVMSG", "NOTICE"].contains($0.command) && $0.nick == "herald" && $0.params.first == "#harbour" }
             .map { $0.params.last ?? "" }
-        #expect(channel == ["echo: still there?"], "no pairing code in the channel: \(channel)")
+        #expect(channel == ["echo: alice: still there?"], "no pairing code in the channel: \(channel)")
     }
 
     @Test func aBindingAppliesHoweverTheServerCasesTheChannelName() async throws {

@@ -45,7 +45,7 @@ struct IRCSASLTests {
         }
         try await alice.say("herald: hello from alice", to: "#team")
         try await alice.waitFor("the answer to alice") {
-            IRCTestClient.messages(in: $0, from: "herald").contains { $0.params[1] == "echo: hello from alice" }
+            IRCTestClient.messages(in: $0, from: "herald").contains { $0.params[1] == "echo: alice: hello from alice" }
         }
         try await mallory.say("herald: hello from mallory", to: "#team")
         try await p.waitFor("mallory held back") { _, err in err.contains { $0.contains("message from an unknown sender held back") } }

@@ -93,7 +93,7 @@ import Testing
         await h.shutdown()
 
         #expect(adapter.texts(in: "alice-dm").first == "noted")
-        let mornings = model.requests.filter { $0.last?.content == "good morning" }
+        let mornings = model.requests.filter { $0.last?.content.hasSuffix("good morning") == true }
         #expect(mornings.count == 3)
         let prompts = mornings.map { $0[0].content }
         #expect(prompts.filter { $0.contains("likes green tea") }.count == 1, "only alice's own direct session: \(prompts)")

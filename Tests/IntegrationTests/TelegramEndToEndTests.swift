@@ -93,9 +93,9 @@ import Testing
         try await h.waitForSent("three replies") { $0.count == 3 }
         try await h.stop(p)
         let sent = Dictionary(uniqueKeysWithValues: h.telegram.sentMessages.map { ($0.params["text"] ?? "", $0.params["message_thread_id"]) })
-        #expect(sent["echo: general-alpha"] == .some(nil), "General is reached without message_thread_id")
-        #expect(sent["echo: topic5-beta"] == "5")
-        #expect(sent["echo: topic7-gamma"] == "7")
+        #expect(sent["echo: Ann: general-alpha"] == .some(nil), "General is reached without message_thread_id")
+        #expect(sent["echo: Ann: topic5-beta"] == "5")
+        #expect(sent["echo: Ann: topic7-gamma"] == "7")
         for prompt in h.model.requests {
             let text = prompt.map(\.content).joined()
             #expect([text.contains("alpha"), text.contains("beta"), text.contains("gamma")].filter { $0 }.count == 1)
@@ -117,7 +117,7 @@ import Testing
         try await h.stop(p)
         let texts = h.telegram.sentMessages.map { $0.params["text"] ?? "" }
         #expect(texts.contains { $0.contains("pairing code is") })
-        #expect(texts.contains("echo: summarise please"))
+        #expect(texts.contains("echo: Ann: summarise please"), "a group turn says who spoke")
         #expect(!h.model.requests.contains { $0.map(\.content).joined().contains("secret-plan") })
         #expect(!h.model.requests.contains { $0.map(\.content).joined().contains("lunch") })
     }

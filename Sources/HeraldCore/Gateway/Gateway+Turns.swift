@@ -85,6 +85,14 @@ extension Gateway {
         }
     }
 
+    /// A display name as a turn's speaker: one line, no brackets or colons that could pass for
+    /// Herald's own notes, at most 64 characters.
+    static func speaker(_ sender: Sender) -> String {
+        let cleaned = String(sender.displayName.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && !"[]:".unicodeScalars.contains($0) }.map(Character.init))
+            .trimmingCharacters(in: .whitespaces)
+        return cleaned.isEmpty ? "someone" : String(cleaned.prefix(64))
+    }
+
     /// An earlier attempt at this turn died with the process: tools it called may have run.
     static let interruptedNote =
         "[Herald: an earlier attempt at answering this message was interrupted by a restart; tools it called may already have run, so check before repeating anything with side effects.]"
@@ -137,13 +145,17 @@ extension Gateway {
             } : nil
         defer { typing?.cancel() }
 
+        // In a group the model must tell people apart: each turn says who spoke (identity stays
+        // the stable id; the name is only for reading, and sits in the turn, never in the cached
+        // system prompt).
+        let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(message.text)" : message.text
         let streaming = adapter.capabilities.streaming && message.job == nil
         let outcome = try await agent.respond(
-            context, userText: interrupted ? Self.interruptedNote + "\n\n" + message.text : message.text,
+            context, userText: interrupted ? Self.interruptedNote + "\n\n" + said : said,
             onDelta: { delta in
                 if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
             })
-        let user = SessionMessage(role: .user, content: message.text, tokens: outcome.userTokens)
+        let user = SessionMessage(role: .user, content: said, tokens: outcome.userTokens)
         var reply = outcome.reply.isEmpty ? "(the model returned an empty reply)" : outcome.reply
         if !outcome.failed.isEmpty {
             // Say which model answered when it was not the first choice.
