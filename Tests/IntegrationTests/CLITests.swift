@@ -32,6 +32,22 @@ import Testing
         #expect(chat.stderr.contains { $0.contains("\(path):3:") })
     }
 
+    @Test(arguments: [
+        ("[adapters.matrix]\nhomeserver = \"http://127.0.0.1:1\"\ntoken_env = \"X\"\nanswer_in_rooms = \"mentions\"\n", 4, "answer_in_rooms"),
+        ("[adapters.irc]\nhost = \"127.0.0.1\"\nnick = \"h\"\nanswer_in_channels = \"always\"\n", 4, "answer_in_channels"),
+        ("[adapters.telegram]\ntoken_env = \"X\"\ngroups = \"everyone\"\n", 3, "groups"),
+    ])
+    func aValueOutsideItsChoicesIsAnErrorAtItsLine(table: String, line: Int, key: String) async throws {
+        let dir = TempDir()
+        let path = dir.file("herald.toml")
+        // The state directory first (so parallel cases never share a gateway lock): one line.
+        let text = "state_dir = \"\(dir.file("state"))\"\n" + table + "[models.local]\nurl = \"http://127.0.0.1:1/v1\"\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let p = try HeraldProcess(["run", "--config", path], environment: ["X": "secret"])
+        #expect(try await p.waitForExit() == 78)
+        #expect(p.stderr.contains { $0.contains("\(path):\(line + 1):") && $0.contains("'\(key)' must be one of") }, "\(p.stderr)")
+    }
+
     /// A herald that dies fails the test waiting on it at once, with its output, instead of
     /// at the wait's deadline minutes later.
     @Test func aWaitOnAProcessThatExitedFailsAtOnceWithItsOutput() async throws {

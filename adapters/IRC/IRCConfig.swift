@@ -63,7 +63,7 @@ public struct IRCConfig: Sendable {
         for c in channels where !(c.hasPrefix("#") || c.hasPrefix("&")) || c.contains(" ") || c.contains(",") {
             throw r.error("channels", "'\(c)' is not a channel name")
         }
-        requireAddress = (try r.string("answer_in_channels", default: "addressed")) != "all"
+        requireAddress = (try r.choice("answer_in_channels", ["addressed", "all"], default: "addressed")) != "all"
         allowedAccounts = Set(try r.strings("allowed_accounts") ?? [])
         allowedNicks = Set(try r.strings("allowed_nicks") ?? [])
         requireAccount = try r.bool("require_account") ?? true

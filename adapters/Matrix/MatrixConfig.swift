@@ -38,7 +38,7 @@ public struct MatrixConfig: Sendable {
             throw r.error(nil, "matrix needs token_env/token_file, or user with password_env/password_file")
         }
         allowedUsers = Set(try r.strings("allowed_users") ?? [])
-        requireMention = (try r.string("answer_in_rooms", default: "mention")) != "all"
+        requireMention = (try r.choice("answer_in_rooms", ["mention", "all"], default: "mention")) != "all"
         syncTimeoutSeconds = try r.int("sync_timeout_seconds", range: 0...120) ?? 30
         timelineLimit = try r.int("timeline_limit", range: 1...500) ?? 50
         caFile = try r.string("ca_file")

@@ -43,8 +43,7 @@ public struct TelegramConfig: Sendable {
             throw r.error("api_base", "'api_base' must be an http(s) URL")
         }
         allowedUsers = Set((try r.ints("allowed_users") ?? []).map { String($0) })
-        let groups = try r.string("groups", default: "mention")
-        guard ["mention", "all"].contains(groups) else { throw r.error("groups", "'groups' must be \"mention\" or \"all\"") }
+        let groups = try r.choice("groups", ["mention", "all"], default: "mention")
         answerAllInGroups = groups == "all"
         pollTimeout = try r.int("poll_timeout_seconds", range: 0...50) ?? 30
         maxFileBytes = (try r.int("max_file_mb", range: 1...2000) ?? 20) << 20

@@ -49,6 +49,16 @@ public struct ConfigReader: Sendable {
         try string(key) ?? value
     }
 
+    /// A string that must be one of `options`; anything else is an error at its line (a typo
+    /// must never silently mean the default).
+    public mutating func choice(_ key: String, _ options: [String], default value: String) throws(ConfigError) -> String {
+        let chosen = try string(key) ?? value
+        guard options.contains(chosen) else {
+            throw error(key, "'\(key)' must be one of \(options.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(chosen)\"")
+        }
+        return chosen
+    }
+
     public mutating func requiredString(_ key: String) throws(ConfigError) -> String {
         guard let s = try string(key) else { throw error(nil, "missing '\(name(key))'") }
         return s
