@@ -319,4 +319,24 @@ struct MatrixEndToEndTests {
         #expect(said.contains { $0.contains("direct chat") }, "told where to ask: \(said)")
         #expect(bot.model.requests.isEmpty)
     }
+
+    @Test func aMentionByTheBotsDisplayNameAddressesItInAGroupRoom() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let carol = try await MatrixTestUser.register("carol")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        _ = try await bot.user.call(
+            "PUT", "/_matrix/client/v3/profile/\(bot.user.esc(bot.user.userID))/displayname", ["displayname": "Harbour Master"])
+        let room = try await alice.createRoom(invite: [bot.user.userID, carol.userID])
+        _ = try await carol.call("POST", "/_matrix/client/v3/join/\(carol.esc(room))", [:])
+        let p = try bot.start()
+        try await waitJoined(alice, room, [bot.user, carol])
+        try await alice.say(room, "just chatting with carol")
+        try await alice.say(room, "Harbour Master: how many crates?")
+        let events = try await alice.waitForMessages(room, "the answer") { $0.contains { $0.sender == bot.user.userID } }
+        try await bot.stop(p)
+        let answers = events.filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(answers.count == 1 && answers[0].hasSuffix(": how many crates?"), "answered the mention only: \(answers)")
+        #expect(!answers.joined().contains("Harbour Master"), "the name is taken off the text")
+    }
 }

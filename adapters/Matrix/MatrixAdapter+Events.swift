@@ -86,10 +86,12 @@ extension MatrixAdapter {
         if !direct && config.requireMention {
             let mentions = (content["m.mentions"] as? [String: Any])?["user_ids"] as? [String] ?? []
             let local = me.map { String($0.dropFirst().prefix { $0 != ":" }) } ?? ""
-            guard mentions.contains(me ?? "") || text.contains(me ?? "\u{0}") || (!local.isEmpty && text.lowercased().contains(local.lowercased()))
+            // Clients mention by display name ("Harbour Master: ..."), older ones by localpart.
+            let names = [displayName.withLock { $0 } ?? "", local].filter { !$0.isEmpty }
+            guard mentions.contains(me ?? "") || text.contains(me ?? "\u{0}") || names.contains(where: { text.lowercased().contains($0.lowercased()) })
             else { return nil }
-            if !local.isEmpty, text.lowercased().hasPrefix(local.lowercased()) {
-                text = String(text.dropFirst(local.count)).trimmingCharacters(in: CharacterSet(charactersIn: ":, "))
+            if let name = names.first(where: { text.lowercased().hasPrefix($0.lowercased()) }) {
+                text = String(text.dropFirst(name.count)).trimmingCharacters(in: CharacterSet(charactersIn: ":, "))
             }
         }
         if type == "m.emote" { text = "* \(sender) \(text)" }

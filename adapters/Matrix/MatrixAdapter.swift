@@ -20,6 +20,8 @@ public final class MatrixAdapter: ChatAdapter {
     let log: Logger
     let client = Mutex<MatrixClient?>(nil)
     let me = Mutex<String?>(nil)
+    /// The bot's display name, so "Harbour Master, ..." addresses it like its user id does.
+    let displayName = Mutex<String?>(nil)
     /// Rooms with encryption on: told once, never sent to.
     let encrypted = Mutex<Set<String>>([])
     /// Joined member counts, to tell one-to-one rooms from groups.
@@ -91,6 +93,12 @@ public final class MatrixAdapter: ChatAdapter {
         let api = anonymous.with(token: token)
         let who = try await api.call("GET", "/_matrix/client/v3/account/whoami")
         me.withLock { $0 = who["user_id"] as? String }
+        if let id = who["user_id"] as? String,
+            let profile = try? await api.call("GET", "/_matrix/client/v3/profile/\(MatrixClient.escape(id))/displayname"),
+            let name = profile["displayname"] as? String, !name.trimmingCharacters(in: .whitespaces).isEmpty
+        {
+            displayName.withLock { $0 = name }
+        }
         client.withLock { $0 = api }
         return api
     }
