@@ -6,7 +6,7 @@ import Testing
 /// SASL and account tags against InspIRCd with Atheme services.
 @Suite(.serialized, .enabled(if: SASLNetwork.enabled, "needs inspircd and atheme-services: run `make test`"))
 struct IRCSASLTests {
-    func config(_ dir: TempDir, net: SASLNetwork, model: StubOpenAIServer) throws -> String {
+    func config(_ dir: TempDir, net: SASLNetwork, model: StubOpenAIServer, allowed: [String] = ["alice"]) throws -> String {
         TestConfig.write(
             in: dir, modelURL: model.baseURL,
             extra: """
@@ -21,7 +21,7 @@ struct IRCSASLTests {
                 sasl_password_env = "HERALD_TEST_SASL"
                 sasl_required = true
                 require_account = true
-                allowed_accounts = ["alice"]
+                allowed_accounts = [\(allowed.map { "\"\($0)\"" }.joined(separator: ", "))]
                 send_rate = 20
                 """)
     }
@@ -76,5 +76,35 @@ struct IRCSASLTests {
             !watcher.lines.contains { $0.command == "JOIN" && $0.nick?.hasPrefix("herald") == true },
             "never went on unauthenticated")
         #expect(!p.stderr.joined().contains("wrong-password"))
+    }
+
+    @Test func whoeverTakesANickNextNeverSeesTheAccountOwnersPrivateHistory() async throws {
+        let net = try SASLNetwork()
+        let model = try StubOpenAIServer()
+        defer { model.stop(); net.stop() }
+        let dir = TempDir()
+        let bot = try await net.register("heraldbot", password: "b0tpass")
+        bot.quit()
+        let watcher = try await IRCTestClient(nick: "watcher", port: net.port, join: ["#team"])
+        let p = try HeraldProcess(
+            ["run", "--config", try config(dir, net: net, model: model, allowed: ["alice", "bob"])],
+            environment: ["HERALD_TEST_SASL": "b0tpass"])
+        defer { kill(p.process.processIdentifier, SIGTERM) }
+        try await watcher.waitFor("herald to join") { $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
+        let alice = try await net.register("alice", password: "al1cepass")
+        try await alice.send("JOIN #team")
+        try await alice.say("remember the code word heron-7", to: "herald")
+        try await alice.waitFor("alice's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        alice.quit()
+        try await watcher.waitFor("the nick released") { $0.contains { $0.command == "QUIT" && $0.nick == "alice" } }
+        let bob = try await net.register("bob", password: "b0bpass")
+        try await bob.send("NICK alice")
+        try await bob.waitFor("the nick taken") { $0.contains { $0.command == "NICK" && $0.params.first == "alice" } }
+        try await bob.say("what was the code word?", to: "herald")
+        try await bob.waitFor("bob's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
+        kill(p.process.processIdentifier, SIGTERM)
+        _ = try await p.waitForExit()
+        let asked = try #require(model.requests.last { $0.last?.content == "what was the code word?" })
+        #expect(!asked.map(\.content).joined().contains("heron-7"), "bob (account bob) holds none of alice's conversation")
     }
 }
