@@ -207,7 +207,10 @@ struct IRCEndToEndTests {
         #expect(prompt.contains("NOVEL"), "the binding's profile answered, not the default")
     }
 
-    @Test func whoeverTakesANickNextNeverSeesItsEarlierOwnersPrivateHistory() async throws {
+    /// Without services: a different user@host is another person; the same user@host (it is
+    /// self-declared) after the nick was released is too.
+    @Test(arguments: ["bob", "alice"])
+    func whoeverTakesANickNextNeverSeesItsEarlierOwnersPrivateHistory(secondUser: String) async throws {
         let h = try IRCHarness(allowed: #"allowed_nicks = ["alice"]"#)
         defer { h.shutdown() }
         let watcher = try await IRCTestClient(nick: "watcher", port: h.server.port, join: ["#harbour"])
@@ -217,7 +220,7 @@ struct IRCEndToEndTests {
         try await alice.waitFor("alice's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
         alice.quit()
         try await watcher.waitFor("the nick released") { $0.contains { $0.command == "QUIT" && $0.nick == "alice" } }
-        let bob = try await IRCTestClient(nick: "alice", port: h.server.port, user: "bob")
+        let bob = try await IRCTestClient(nick: "alice", port: h.server.port, user: secondUser)
         try await bob.say("what was the code word?", to: "herald")
         try await bob.waitFor("bob's answer") { !IRCTestClient.messages(in: $0, from: "herald").isEmpty }
         try await h.stop(p)

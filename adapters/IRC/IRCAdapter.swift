@@ -17,6 +17,9 @@ public final class IRCAdapter: ChatAdapter {
         let mapping = caseMapping.withLock { $0 }
         return config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:" + mapping.fold($0) }))
     }
+    /// How often each nick (folded) was seen released (QUIT, or renamed away), durable as the
+    /// cursors `released:NICK`: part of the key of an account-less private conversation.
+    let releases = Mutex<[String: Int]>([:])
     /// How this server compares names (ISUPPORT CASEMAPPING; RFC 1459's until it says).
     let caseMapping = Mutex(IRCCaseMapping.standard)
     let config: IRCConfig
@@ -38,6 +41,25 @@ public final class IRCAdapter: ChatAdapter {
             self.connection = connection
             current = Mutex(nick)
         }
+    }
+
+    /// Reads a nick's release count once per process.
+    func loadReleases(of nick: String, intake: Intake) async throws {
+        let key = caseMapping.withLock { $0 }.fold(nick)
+        guard releases.withLock({ $0[key] }) == nil else { return }
+        let stored = Int(try await intake.cursor("released:" + key) ?? "") ?? 0
+        releases.withLock { $0[key] = $0[key] ?? stored }
+    }
+
+    /// Counts a release of `nick`, durably.
+    func released(_ nick: String, intake: Intake) async throws {
+        try await loadReleases(of: nick, intake: intake)
+        let key = caseMapping.withLock { $0 }.fold(nick)
+        let count = releases.withLock { r -> Int in
+            r[key, default: 0] += 1
+            return r[key]!
+        }
+        try await intake.commit([], cursor: ("released:" + key, String(count)))
     }
 
     /// The key of a person's private conversation: the services account, else user@host.
@@ -146,6 +168,7 @@ public final class IRCAdapter: ChatAdapter {
         case "ERROR":
             throw IRCError("server error: \(m.params.last ?? "")")
         case "PRIVMSG":
+            if let nick = m.nick { try await loadReleases(of: nick, intake: intake) }
             if let inbound = inbound(m) { try await intake.commit([inbound]) }
         case "NOTICE":
             break  // never answered (RFC 1459 4.4.2)
@@ -154,6 +177,10 @@ public final class IRCAdapter: ChatAdapter {
                 link.withLock { $0?.rename(new) }
                 log.info("nick changed", ["nick": new])
             }
+        case "NICK", "QUIT":
+            // Someone else left a nick: whoever takes it next is a new person to us (where no
+            // account says who they are), so its private conversation starts afresh.
+            if let nick = m.nick { try await released(nick, intake: intake) }
         case let code where ["432", "433", "437"].contains(code) && link.withLock({ $0 }) != nil:
             break  // the nick we asked back is still taken: try again later
         case "JOIN" where m.nick == link.withLock({ $0?.nick }):
@@ -195,7 +222,8 @@ public final class IRCAdapter: ChatAdapter {
         // A private conversation belongs to the person, not the nick: replies go to the nick,
         // but the session is keyed by the services account, or without one by user@host, so
         // whoever takes the nick next never sees the earlier owner's history.
-        let person = Self.person(account: account, source: m.source, nick: nick)
+        let release = releases.withLock { $0[mapping.fold(nick)] ?? 0 }
+        let person = Self.person(account: account, source: m.source, nick: nick) + (account == nil && release > 0 ? "#\(release)" : "")
         let query = ConversationRef(platform: .irc, account: config.account, chat: nick, thread: person)
         return InboundMessage(
             conversation: inChannel ? ConversationRef(platform: .irc, account: config.account, chat: mapping.fold(target)) : query,
