@@ -102,6 +102,13 @@ struct Herald {
         var settings = GatewaySettings()
         settings.stopWhenAdaptersFinish = true
         try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings), managed: c.managedServers())
+        // Whatever could not be answered now is kept, and the person is told so.
+        let waiting = (try await c.store.inboxCounts())["pending"] ?? 0
+        let outbox = try await c.store.outboxCounts()
+        let unsent = (outbox[.pending] ?? 0) + (outbox[.sending] ?? 0)
+        if waiting + unsent > 0 {
+            fail("herald: kept for the next start: \(waiting) message(s) not answered yet, \(unsent) repl(ies) not shown yet")
+        }
         withExtendedLifetime(c.lock) {}
         return Exit.ok
     }

@@ -21,6 +21,7 @@ import Testing
         first.closeInput()
         #expect(try await first.waitForExit(seconds: 30) == 0)
         #expect(first.stdout.joined().contains("not reachable"), "the person was told")
+        #expect(first.stderr.contains { $0.contains("kept for the next start: 1 message(s)") }, "and told it is kept")
         #expect(model.requests.count <= 3, "a handful of attempts, not a spin: \(model.requests.count)")
         let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
         #expect(try await store.inboxCounts() == ["pending": 1], "the message is kept")

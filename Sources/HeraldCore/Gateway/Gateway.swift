@@ -15,6 +15,9 @@ public struct GatewaySettings: Sendable {
     public var interruptedMaxStarts = 3
     /// Stop (draining everything) when every adapter's `run` has returned: `herald chat` at EOF.
     public var stopWhenAdaptersFinish = false
+    /// A drain (`herald chat` at EOF) waits at most this long for the model; then it finishes
+    /// only what is in flight and leaves the rest pending for the next start.
+    public var drainTimeout: Duration = .seconds(120)
     /// Prices by model backend name, for `/usage`.
     public var prices: [String: ModelConfig.Price] = [:]
     /// A job run missed while Herald was down runs at start-up if it is at most this late.
@@ -150,7 +153,16 @@ public final class Gateway: Sendable {
                 if stopping.isSet { break }
                 remaining -= 1
                 if remaining == 0 {
-                    if settings.stopWhenAdaptersFinish { stop(.drainAll) }
+                    if settings.stopWhenAdaptersFinish {
+                        stop(.drainAll)
+                        let (clock, limit) = (self.clock, settings.drainTimeout)
+                        Task { [weak self] in
+                            try? await clock.sleep(for: limit)
+                            guard let self, !self.lanesDone.isSet else { return }
+                            self.log.warning("the drain took too long; finishing what is in flight only", ["after": "\(limit)"])
+                            self.stop(.inFlight)
+                        }
+                    }
                     break
                 }
             }
