@@ -223,6 +223,8 @@ enum Migrations {
         ALTER TABLE outbox ADD COLUMN waits_for_link INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE outbox ADD COLUMN history_note TEXT;
         ALTER TABLE inbox ADD COLUMN starts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+        ALTER TABLE outbox ADD COLUMN claim_expires REAL;
         CREATE INDEX outbox_by_state ON outbox (state, id);
         """,
     ]

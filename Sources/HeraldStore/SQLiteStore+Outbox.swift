@@ -25,9 +25,17 @@ extension SQLiteStore {
                         continue
                     }
                     let plan = r[3].string.flatMap { try? decoder.decode(DeliveryPlan.self, from: Data($0.utf8)) }
+                    // The claim names its owner and runs out: a shared database later recovers
+                    // only rows whose lease ran out; here the gateway lock says more (below).
                     try db.query(
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, waits_for_link = 0, updated_at = ? WHERE id = ?",
-                        [.real(now.timeIntervalSince1970), .int(id)])
+                        """
+                        UPDATE outbox SET state = 'sending', attempts = attempts + 1, waits_for_link = 0, claimed_by = ?,
+                          claim_expires = ?, updated_at = ? WHERE id = ?
+                        """,
+                        [
+                            .text(owner), .real(now.timeIntervalSince1970 + Self.claimLease), .real(now.timeIntervalSince1970),
+                            .int(id),
+                        ])
                     claimed.append(OutboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0) + 1, plan: plan))
                 }
             }
@@ -41,8 +49,11 @@ extension SQLiteStore {
 
     public func markInFlight(_ id: Int64, chunk: Int, plan: DeliveryPlan) throws {
         try db.query(
-            "UPDATE outbox SET plan = ?, in_flight = ?, updated_at = ? WHERE id = ?",
-            [.text(try encoded(plan)), .int(Int64(chunk)), .real(Date().timeIntervalSince1970), .int(id)])
+            "UPDATE outbox SET plan = ?, in_flight = ?, claim_expires = ?, updated_at = ? WHERE id = ?",
+            [
+                .text(try encoded(plan)), .int(Int64(chunk)), .real(Date().timeIntervalSince1970 + Self.claimLease),
+                .real(Date().timeIntervalSince1970), .int(id),
+            ])
     }
 
     public func recordProgress(_ id: Int64, plan: DeliveryPlan) throws {
@@ -93,16 +104,21 @@ extension SQLiteStore {
         try db.transaction {
             var found: [InterruptedDelivery] = []
             for a in adapters {
+                // Under the gateway lock every claim of another owner is a dead process's; this
+                // process's own live claims are never taken back.
                 let rows = try db.query(
-                    "SELECT id, in_flight FROM outbox WHERE platform = ? AND account = ? AND state = 'sending' ORDER BY id",
-                    [.text(a.platform.rawValue), .text(a.account)])
+                    """
+                    SELECT id, in_flight FROM outbox WHERE platform = ? AND account = ? AND state = 'sending'
+                      AND coalesce(claimed_by, '') != ? ORDER BY id
+                    """,
+                    [.text(a.platform.rawValue), .text(a.account), .text(owner)])
                 found += rows.compactMap { r in r[0].int.map { InterruptedDelivery(id: $0, adapter: a, chunkInFlight: r[1].int.map(Int.init)) } }
                 try db.query(
                     """
-                    UPDATE outbox SET state = 'pending', last_error = 'interrupted while sending', in_flight = NULL
-                    WHERE platform = ? AND account = ? AND state = 'sending'
+                    UPDATE outbox SET state = 'pending', last_error = 'interrupted while sending', in_flight = NULL, claimed_by = NULL
+                    WHERE platform = ? AND account = ? AND state = 'sending' AND coalesce(claimed_by, '') != ?
                     """,
-                    [.text(a.platform.rawValue), .text(a.account)])
+                    [.text(a.platform.rawValue), .text(a.account), .text(owner)])
             }
             return found
         }

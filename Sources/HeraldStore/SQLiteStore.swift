@@ -12,6 +12,12 @@ public actor SQLiteStore: Store {
     /// Opens or creates the store at `path` and brings its schema up to date.
     /// `durable` uses `synchronous=FULL` (survives power loss); the default `NORMAL` survives
     /// any process crash, which is what the pipeline's guarantees are about.
+    /// Who this store's claims belong to: one process's instance, so a row it claimed is told
+    /// apart from one a dead process left.
+    public let owner = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+    /// How long an outbox claim holds without progress.
+    public static let claimLease: TimeInterval = 300
+
     public init(path: String, durable: Bool = false) throws {
         db = try SQLiteConnection(path: path, synchronous: durable ? "FULL" : "NORMAL")
         try Self.migrate(db)
