@@ -227,5 +227,22 @@ enum Migrations {
         ALTER TABLE outbox ADD COLUMN claim_expires REAL;
         CREATE INDEX outbox_by_state ON outbox (state, id);
         """,
+        // 6: adapter state apart from cursors (tokens, device ids, reply headers are not positions)
+        """
+        CREATE TABLE adapter_state (
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (platform, account, key)
+        );
+        INSERT INTO adapter_state SELECT platform, account, key, value, updated_at FROM cursors
+          WHERE key IN ('access_token', 'device_id', 'encrypted_rooms', 'instance')
+             OR substr(key, 1, 4) IN ('msg:') OR substr(key, 1, 7) = 'thread:' OR substr(key, 1, 9) = 'released:';
+        DELETE FROM cursors
+          WHERE key IN ('access_token', 'device_id', 'encrypted_rooms', 'instance')
+             OR substr(key, 1, 4) IN ('msg:') OR substr(key, 1, 7) = 'thread:' OR substr(key, 1, 9) = 'released:';
+        """,
     ]
 }

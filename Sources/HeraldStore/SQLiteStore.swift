@@ -52,7 +52,7 @@ public actor SQLiteStore: Store {
 
     // MARK: - Intake
 
-    public func commitInbound(_ messages: [InboundMessage], cursors: [CursorUpdate]) throws -> [InboxEntry] {
+    public func commitInbound(_ messages: [InboundMessage], cursors: [CursorUpdate], state: [CursorUpdate] = []) throws -> [InboxEntry] {
         let now = Date().timeIntervalSince1970
         return try db.transaction {
             var fresh: [InboxEntry] = []
@@ -75,6 +75,7 @@ public actor SQLiteStore: Store {
                     """,
                     [.text(c.adapter.platform.rawValue), .text(c.adapter.account), .text(c.key), .text(c.value), .real(now)])
             }
+            for v in state { try writeState(v.value, adapter: v.adapter, key: v.key, now: now) }
             return fresh
         }
     }
@@ -86,10 +87,36 @@ public actor SQLiteStore: Store {
         ).first?.first?.string
     }
 
-    public func pruneCursors(adapter: AdapterID, prefix: String, writtenBefore date: Date) throws -> Int {
+    public func adapterState(adapter: AdapterID, key: String) throws -> String? {
+        try db.query(
+            "SELECT value FROM adapter_state WHERE platform = ? AND account = ? AND key = ?",
+            [.text(adapter.platform.rawValue), .text(adapter.account), .text(key)]
+        ).first?.first?.string
+    }
+
+    public func setAdapterState(_ value: String?, adapter: AdapterID, key: String) throws {
+        try writeState(value, adapter: adapter, key: key, now: Date().timeIntervalSince1970)
+    }
+
+    func writeState(_ value: String?, adapter: AdapterID, key: String, now: Double) throws {
+        guard let value else {
+            try db.query(
+                "DELETE FROM adapter_state WHERE platform = ? AND account = ? AND key = ?",
+                [.text(adapter.platform.rawValue), .text(adapter.account), .text(key)])
+            return
+        }
+        try db.query(
+            """
+            INSERT INTO adapter_state (platform, account, key, value, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (platform, account, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """,
+            [.text(adapter.platform.rawValue), .text(adapter.account), .text(key), .text(value), .real(now)])
+    }
+
+    public func pruneAdapterState(adapter: AdapterID, prefix: String, writtenBefore date: Date) throws -> Int {
         // substr rather than LIKE: a prefix may hold % or _. SQLite counts text in code points.
         try db.query(
-            "DELETE FROM cursors WHERE platform = ? AND account = ? AND substr(key, 1, ?) = ? AND updated_at < ?",
+            "DELETE FROM adapter_state WHERE platform = ? AND account = ? AND substr(key, 1, ?) = ? AND updated_at < ?",
             [.text(adapter.platform.rawValue), .text(adapter.account), .int(Int64(prefix.unicodeScalars.count)), .text(prefix),
              .real(date.timeIntervalSince1970)])
         return db.changes

@@ -28,24 +28,30 @@ import Testing
 
     /// Per-item cursors (an email thread's reply headers) are pruned by prefix and age; the
     /// adapter's position and other adapters' rows stay.
-    @Test func oldCursorsArePrunedByPrefixAndAgeOnly() async throws {
+    @Test func oldAdapterStateIsPrunedByPrefixAndAgeOnlyAndCursorsStay() async throws {
         let store = try SQLiteStore(path: path)
         let other = AdapterID(platform: .matrix, account: "x")
-        let keys = ["msg:a", "msg:b%", "thread:a", "uid", "ms%g"]
-        _ = try await store.commitInbound([], cursors: keys.map { CursorUpdate(adapter: adapter, key: $0, value: "v") })
-        _ = try await store.commitInbound([], cursors: [CursorUpdate(adapter: other, key: "msg:a", value: "v")])
+        let keys = ["msg:a", "msg:b%", "thread:a", "ms%g"]
+        _ = try await store.commitInbound(
+            [], cursors: [CursorUpdate(adapter: adapter, key: "uid", value: "7")],
+            state: keys.map { CursorUpdate(adapter: adapter, key: $0, value: "v") })
+        try await store.setAdapterState("v", adapter: other, key: "msg:a")
         func left() async throws -> [String] {
             var out: [String] = []
-            for k in keys where try await store.cursor(adapter: adapter, key: k) != nil { out.append(k) }
+            for k in keys where try await store.adapterState(adapter: adapter, key: k) != nil { out.append(k) }
             return out
         }
         // Written just now: nothing is older than an hour ago.
-        #expect(try await store.pruneCursors(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(-3600)) == 0)
+        #expect(try await store.pruneAdapterState(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(-3600)) == 0)
         // A prefix is literal: % matches only itself.
-        #expect(try await store.pruneCursors(adapter: adapter, prefix: "ms%", writtenBefore: Date().addingTimeInterval(60)) == 1)
-        #expect(try await store.pruneCursors(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(60)) == 2)
-        #expect(try await left() == ["thread:a", "uid"])
-        #expect(try await store.cursor(adapter: other, key: "msg:a") == "v")
+        #expect(try await store.pruneAdapterState(adapter: adapter, prefix: "ms%", writtenBefore: Date().addingTimeInterval(60)) == 1)
+        #expect(try await store.pruneAdapterState(adapter: adapter, prefix: "msg:", writtenBefore: Date().addingTimeInterval(60)) == 2)
+        #expect(try await left() == ["thread:a"])
+        #expect(try await store.adapterState(adapter: other, key: "msg:a") == "v")
+        #expect(try await store.cursor(adapter: adapter, key: "uid") == "7", "the position is a cursor, never pruned with state")
+        #expect(try await store.cursor(adapter: adapter, key: "thread:a") == nil, "state is not a cursor")
+        try await store.setAdapterState(nil, adapter: adapter, key: "thread:a")
+        #expect(try await left().isEmpty)
     }
 
     @Test func duplicateEventsAreIgnoredAndTheCursorCommitsWithTheBatch() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import HeraldEmail
 
-/// The email adapter keeps each thread's reply headers as cursor rows; old ones are forgotten
+/// The email adapter keeps each thread's reply headers as adapter state; old ones are forgotten
 /// after `thread_days`, once a day, and the mailbox position is never touched.
 @Suite struct EmailThreadPruningTests {
     @Test func threadHeadersOlderThanThreadDaysAreForgottenOnceADay() async throws {
@@ -16,8 +16,8 @@ import Testing
         config.threadDays = 30
         let adapter = EmailAdapter(config: config, password: "unused")
         let intake = Intake(adapter: adapter.id, store: store, doorbell: Doorbell())
-        try await intake.commit([], cursors: [("msg:<a@x>", "{}"), ("thread:<a@x>", "{}"), ("uid", "7"), ("uidvalidity", "1")])
-        func has(_ key: String) async throws -> Bool { try await intake.cursor(key) != nil }
+        try await intake.commit([], cursors: [("uid", "7"), ("uidvalidity", "1")], state: [("msg:<a@x>", "{}"), ("thread:<a@x>", "{}")])
+        func has(_ key: String) async throws -> Bool { try await intake.state(key) != nil }
 
         let day = 86_400.0
         // Within the 30 days nothing goes.

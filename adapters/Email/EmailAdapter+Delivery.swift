@@ -17,12 +17,12 @@ extension EmailAdapter {
             parent = m
         } else {
             // A job's result or a notice: answer the thread's latest mail.
-            parent = (try? await intake.cursor("thread:" + conversation.chat)).flatMap {
+            parent = (try? await intake.state("thread:" + conversation.chat)).flatMap {
                 try? JSONDecoder().decode(ThreadMeta.self, from: Data($0.utf8))
             }
         }
         guard let parent else { throw DeliveryError(.permanent, "no mail of this thread is known; nobody to answer") }
-        let instance = try await intake.cursor("instance") ?? "0"
+        let instance = try await intake.state("instance") ?? "0"
         let domain = config.address.split(separator: "@").last.map(String.init) ?? "herald.invalid"
         let part = chunk.count > 1 ? ".\(chunk.index)" : ""
         let messageID = "herald.\(instance).\(entry.outboxID)\(part)@\(domain)"

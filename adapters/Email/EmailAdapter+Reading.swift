@@ -33,7 +33,7 @@ struct ThreadIndex {
 
     func lookup(_ id: String) async -> ThreadMeta? {
         if let m = batch[id] { return m }
-        guard let json = try? await intake.cursor("msg:" + id) else { return nil }
+        guard let json = try? await intake.state("msg:" + id) else { return nil }
         return try? JSONDecoder().decode(ThreadMeta.self, from: Data(json.utf8))
     }
 }

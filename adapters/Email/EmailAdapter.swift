@@ -31,9 +31,9 @@ public final class EmailAdapter: ChatAdapter {
     }
 
     public func run(intake: Intake) async throws {
-        if try await intake.cursor("instance") == nil {
+        if try await intake.state("instance") == nil {
             // Part of every Message-ID we make: ids stay unique if the state is ever reset.
-            try await intake.commit([], cursor: ("instance", String(UUID().uuidString.prefix(8)).lowercased()))
+            try await intake.setState("instance", String(UUID().uuidString.prefix(8)).lowercased())
         }
         self.intake.withLock { $0 = intake }
         ready.set()
@@ -72,7 +72,7 @@ public final class EmailAdapter: ChatAdapter {
         let before = now.addingTimeInterval(-Double(config.threadDays) * 86_400)
         do {
             var gone = 0
-            for prefix in ["msg:", "thread:"] { gone += try await intake.pruneCursors(prefix: prefix, writtenBefore: before) }
+            for prefix in ["msg:", "thread:"] { gone += try await intake.pruneState(prefix: prefix, writtenBefore: before) }
             if gone > 0 { log.info("forgot the headers of old threads", ["rows": "\(gone)", "older than days": "\(config.threadDays)"]) }
         } catch {
             log.warning("could not prune old thread headers", ["error": "\(error)"])
@@ -149,7 +149,7 @@ public final class EmailAdapter: ChatAdapter {
             let batch = Array(uids[start..<min(start + 10, uids.count)])
             let fetched = try await fetch(imap, batch)
             var messages: [InboundMessage] = []
-            var cursors: [(key: String, value: String)] = []
+            var headers: [(key: String, value: String)] = []
             var accepted: [Int] = []
             var threads = ThreadIndex(intake: intake)
             for (uid, raw, size) in fetched {
@@ -157,11 +157,11 @@ public final class EmailAdapter: ChatAdapter {
                 messages.append(message)
                 accepted.append(uid)
                 let json = String(decoding: (try? JSONEncoder().encode(meta)) ?? Data(), as: UTF8.self)
-                cursors += [("msg:" + message.eventID, json), ("thread:" + meta.root, json)]
+                headers += [("msg:" + message.eventID, json), ("thread:" + meta.root, json)]
             }
             let highest = max(cursor.last, batch.last ?? 0)
-            cursors += [("uidvalidity", cursor.validity), ("uid", String(highest))]
-            try await intake.commit(messages, cursors: cursors)
+            // The mails, the mailbox position and each thread's reply headers in one transaction.
+            try await intake.commit(messages, cursors: [("uidvalidity", cursor.validity), ("uid", String(highest))], state: headers)
             cursor.last = highest
             if !accepted.isEmpty {
                 try await imap.command("UID STORE \(accepted.map(String.init).joined(separator: ",")) +FLAGS.SILENT (\\Seen)")

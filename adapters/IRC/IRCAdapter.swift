@@ -18,7 +18,7 @@ public final class IRCAdapter: ChatAdapter {
         return config.allowedAccounts.union(config.requireAccount ? [] : Set(config.allowedNicks.map { "nick:" + mapping.fold($0) }))
     }
     /// How often each nick (folded) was seen released (QUIT, or renamed away), durable as the
-    /// cursors `released:NICK`: part of the key of an account-less private conversation.
+    /// adapter state `released:NICK`: part of the key of an account-less private conversation.
     let releases = Mutex<[String: Int]>([:])
     /// How this server compares names (ISUPPORT CASEMAPPING; RFC 1459's until it says).
     let caseMapping = Mutex(IRCCaseMapping.standard)
@@ -47,7 +47,7 @@ public final class IRCAdapter: ChatAdapter {
     func loadReleases(of nick: String, intake: Intake) async throws {
         let key = caseMapping.withLock { $0 }.fold(nick)
         guard releases.withLock({ $0[key] }) == nil else { return }
-        let stored = Int(try await intake.cursor("released:" + key) ?? "") ?? 0
+        let stored = Int(try await intake.state("released:" + key) ?? "") ?? 0
         releases.withLock { $0[key] = $0[key] ?? stored }
     }
 
@@ -59,7 +59,7 @@ public final class IRCAdapter: ChatAdapter {
             r[key, default: 0] += 1
             return r[key]!
         }
-        try await intake.commit([], cursor: ("released:" + key, String(count)))
+        try await intake.setState("released:" + key, String(count))
     }
 
     /// The key of a person's private conversation: the services account, else user@host.

@@ -67,7 +67,7 @@ extension MatrixAdapter {
         _ = try? await api.call(
             "PUT", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/send/m.room.message/herald-encrypted-notice",
             body: ["msgtype": "m.notice", "body": "This room is encrypted. Herald cannot read encrypted messages yet, so it will not answer here."])
-        try await intake.commit([], cursor: ("encrypted_rooms", encrypted.withLock { $0.sorted().joined(separator: ",") }))
+        try await intake.setState("encrypted_rooms", encrypted.withLock { $0.sorted().joined(separator: ",") })
     }
 
     /// A room message as an inbound message, or nil (our own, notices, edits, other events).

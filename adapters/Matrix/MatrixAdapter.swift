@@ -41,7 +41,7 @@ public final class MatrixAdapter: ChatAdapter {
                 "room": ["timeline": ["limit": config.timelineLimit], "state": ["lazy_load_members": true]],
                 "presence": ["not_types": ["*"]], "account_data": ["not_types": ["*"]],
             ])["filter_id"] as? String ?? ""
-        for room in (try await intake.cursor("encrypted_rooms") ?? "").split(separator: ",") { _ = encrypted.withLock { $0.insert(String(room)) } }
+        for room in (try await intake.state("encrypted_rooms") ?? "").split(separator: ",") { _ = encrypted.withLock { $0.insert(String(room)) } }
         var since = try await intake.cursor("since")
         log.info("syncing", ["user": me.withLock { $0 } ?? "?", "resume": since == nil ? "no" : "yes"])
         await intake.linkUp()
@@ -75,18 +75,18 @@ public final class MatrixAdapter: ChatAdapter {
     private func login(intake: Intake) async throws -> MatrixClient {
         let anonymous = MatrixClient(base: config.homeserver, token: nil, caFile: config.caFile)
         var token = try config.token?.resolve()
-        if token == nil { token = try await intake.cursor("access_token") }
+        if token == nil { token = try await intake.state("access_token") }
         if token == nil, let user = config.user, let password = try config.password?.resolve() {
             var body: [String: Any] = [
                 "type": "m.login.password", "identifier": ["type": "m.id.user", "user": user], "password": password,
                 "initial_device_display_name": "Herald",
             ]
-            if let device = try await intake.cursor("device_id") { body["device_id"] = device }
+            if let device = try await intake.state("device_id") { body["device_id"] = device }
             let r = try await anonymous.call("POST", "/_matrix/client/v3/login", body: body)
             token = r["access_token"] as? String
             if let t = token { Redactor.shared.register(t) }
-            if let device = r["device_id"] as? String { try await intake.commit([], cursor: ("device_id", device)) }
-            if let t = token { try await intake.commit([], cursor: ("access_token", t)) }
+            if let device = r["device_id"] as? String { try await intake.setState("device_id", device) }
+            if let t = token { try await intake.setState("access_token", t) }
         }
         guard let token else { throw MatrixError(status: 0, errcode: "M_NO_TOKEN", message: "no access token") }
         Redactor.shared.register(token)

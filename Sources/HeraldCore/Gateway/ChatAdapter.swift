@@ -106,11 +106,11 @@ extension ChatAdapter {
 /// What an adapter commits through: the store, plus a wake-up for the gateway's lanes.
 public struct Intake: Sendable {
     public let adapter: AdapterID
-    let store: any IntakeStore & OutboxStore
+    let store: any IntakeStore & AdapterStateStore & OutboxStore
     let doorbell: Doorbell
     let onLinkUp: @Sendable () -> Void
 
-    public init(adapter: AdapterID, store: any IntakeStore & OutboxStore, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
+    public init(adapter: AdapterID, store: any IntakeStore & AdapterStateStore & OutboxStore, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
         self.adapter = adapter
         self.store = store
         self.doorbell = doorbell
@@ -131,14 +131,27 @@ public struct Intake: Sendable {
         try await commit(messages, cursors: cursor.map { [$0] } ?? [])
     }
 
-    /// Commits messages and several cursor values in one transaction (email keeps its UID
-    /// cursor and each thread's reply headers this way).
+    /// Commits messages, several cursor values and adapter state in one transaction (email keeps
+    /// its UID cursor and each thread's reply headers this way).
     @discardableResult
-    public func commit(_ messages: [InboundMessage], cursors: [(key: String, value: String)]) async throws -> Int {
+    public func commit(
+        _ messages: [InboundMessage], cursors: [(key: String, value: String)], state: [(key: String, value: String)] = []
+    ) async throws -> Int {
         let updates = cursors.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
-        let fresh = try await store.commitInbound(messages, cursors: updates)
+        let values = state.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
+        let fresh = try await store.commitInbound(messages, cursors: updates, state: values)
         if !fresh.isEmpty { doorbell.ring() }
         return fresh.count
+    }
+
+    /// A value of this adapter's own state (not a cursor).
+    public func state(_ key: String) async throws -> String? {
+        try await store.adapterState(adapter: adapter, key: key)
+    }
+
+    /// Writes (nil deletes) a value of this adapter's own state.
+    public func setState(_ key: String, _ value: String?) async throws {
+        try await store.setAdapterState(value, adapter: adapter, key: key)
     }
 
     /// Moves a conversation's sessions to a new id (the platform renamed the chat).
@@ -156,8 +169,8 @@ public struct Intake: Sendable {
         try await store.cursor(adapter: adapter, key: key)
     }
 
-    /// Deletes this adapter's cursors under `prefix` last written before `date`.
-    public func pruneCursors(prefix: String, writtenBefore date: Date) async throws -> Int {
-        try await store.pruneCursors(adapter: adapter, prefix: prefix, writtenBefore: date)
+    /// Deletes this adapter's state under `prefix` last written before `date`.
+    public func pruneState(prefix: String, writtenBefore date: Date) async throws -> Int {
+        try await store.pruneAdapterState(adapter: adapter, prefix: prefix, writtenBefore: date)
     }
 }

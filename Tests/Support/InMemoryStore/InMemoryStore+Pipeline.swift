@@ -4,7 +4,7 @@ import HeraldCore
 extension InMemoryStore {
     // MARK: Intake
 
-    public func commitInbound(_ messages: [InboundMessage], cursors updates: [CursorUpdate]) -> [InboxEntry] {
+    public func commitInbound(_ messages: [InboundMessage], cursors updates: [CursorUpdate], state values: [CursorUpdate]) -> [InboxEntry] {
         var fresh: [InboxEntry] = []
         for m in messages {
             let key = "\(m.conversation.platform.rawValue)/\(m.conversation.account)/\(m.eventID)"
@@ -14,14 +14,21 @@ extension InMemoryStore {
             fresh.append(entry)
         }
         for u in updates { cursors["\(u.adapter)/\(u.key)"] = (u.value, Date()) }
+        for v in values { adapterValues["\(v.adapter)/\(v.key)"] = (v.value, Date()) }
         return fresh
+    }
+
+    public func adapterState(adapter: AdapterID, key: String) -> String? { adapterValues["\(adapter)/\(key)"]?.value }
+
+    public func setAdapterState(_ value: String?, adapter: AdapterID, key: String) {
+        adapterValues["\(adapter)/\(key)"] = value.map { ($0, Date()) }
     }
 
     public func cursor(adapter: AdapterID, key: String) -> String? { cursors["\(adapter)/\(key)"]?.value }
 
-    public func pruneCursors(adapter: AdapterID, prefix: String, writtenBefore date: Date) -> Int {
-        let doomed = cursors.filter { $0.key.hasPrefix("\(adapter)/\(prefix)") && $0.value.at < date }.map(\.key)
-        for k in doomed { cursors[k] = nil }
+    public func pruneAdapterState(adapter: AdapterID, prefix: String, writtenBefore date: Date) -> Int {
+        let doomed = adapterValues.filter { $0.key.hasPrefix("\(adapter)/\(prefix)") && $0.value.at < date }.map(\.key)
+        for k in doomed { adapterValues[k] = nil }
         return doomed.count
     }
 

@@ -77,7 +77,7 @@ extension InMemoryStore {
 
     public func claimJobRun(_ job: Job, scheduledFor: Date, event: InboundMessage) -> InboxEntry? {
         guard !runs.contains(where: { $0.job == job.name && $0.scheduledFor == scheduledFor }) else { return nil }
-        guard let entry = commitInbound([event], cursors: []).first else { return nil }
+        guard let entry = commitInbound([event], cursors: [], state: []).first else { return nil }
         runs.append(RunRow(id: newID(), job: job.name, scheduledFor: scheduledFor, skipped: nil, inboxID: entry.id, claimedAt: Date()))
         return entry
     }

@@ -58,6 +58,7 @@ public actor InMemoryStore: Store {
     var inbox: [InboxRow] = []
     var events: Set<String> = []
     var cursors: [String: (value: String, at: Date)] = [:]
+    var adapterValues: [String: (value: String, at: Date)] = [:]
     var outbox: [OutboxRow] = []
     var sessions: [SessionRow] = []
     var messages: [StoredMessage] = []
