@@ -34,7 +34,7 @@ import Testing
         #expect(try await h.store.jobDraft(for: adapter.conversation("other")) != nil, "the unconfirmed one stays a draft")
     }
 
-    @Test func theModelCanOnlyProposeAJobThePersonConfirms() async throws {
+    @Test(arguments: StoreKind.allCases) func theModelCanOnlyProposeAJobThePersonConfirms(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer { messages in
             if let last = messages.last, last.role == "tool" { return .text("I drafted it. " + last.content) }
             if messages.last?.content == "send me the news every morning" {
@@ -45,7 +45,7 @@ import Testing
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
         let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"], toolsets: ["scheduling"]), soul: "You are a test.")
-        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile])
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [profile], storeKind: kind)
         try await adapter.receive("send me the news every morning", chat: "c")
         try await adapter.waitFor("the proposal") { $0.count == 1 }
         #expect(try await h.store.jobs().isEmpty, "the tool only drafts")
@@ -57,13 +57,13 @@ import Testing
         #expect(model.toolRequests[0].contains("schedule_job"))
     }
 
-    @Test func cronCommandsManageTheJobsOfThisChatAndExplainBadSchedules() async throws {
+    @Test(arguments: StoreKind.allCases) func cronCommandsManageTheJobsOfThisChatAndExplainBadSchedules(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let adapter = ScriptedAdapter(allowed: ["alice"])
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")])
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], storeKind: kind)
         let commands = [
             "/cron add scan | every 20m | Look for new grants", "/cron add bad | 61 * * * * | nope", "/cron list", "/cron pause scan",
             "/cron list", "/cron history scan", "/cron pause nothing",

@@ -14,14 +14,14 @@ import Testing
             target: adapter.conversation(chat), createdAt: createdAt)
     }
 
-    @Test func aDueJobDeliversIntoItsChatAndTheHistorySaysSoWithThePlatformID() async throws {
+    @Test(arguments: StoreKind.allCases) func aDueJobDeliversIntoItsChatAndTheHistorySaysSoWithThePlatformID(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let clock = TestWallClock(Self.start)
         let adapter = ScriptedAdapter(allowed: ["alice"])
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], wallClock: clock)
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], wallClock: clock, storeKind: kind)
         try await h.store.saveJob(job("brief", "0 9 * * *", adapter: adapter), replace: false)
         h.gateway.scheduler.changed.ring()
         clock.advance(by: 30)  // 09:00:00
@@ -42,7 +42,7 @@ import Testing
         #expect(!request[0].content.contains("2026"))
     }
 
-    @Test func aRefusedDeliveryIsInTheHistoryWithItsReason() async throws {
+    @Test(arguments: StoreKind.allCases) func aRefusedDeliveryIsInTheHistoryWithItsReason(store kind: StoreKind) async throws {
         let model = try StubOpenAIServer()
         defer { model.stop() }
         let clock = TestWallClock(Self.start)
@@ -50,7 +50,7 @@ import Testing
         adapter.failures.withLock { $0 = [DeliveryError(.permanent, "403 Forbidden: bot was blocked by the user")] }
         let h = try GatewayHarness(
             adapters: [adapter], models: ["stub": model.baseURL],
-            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], wallClock: clock)
+            profiles: [Profile(config: ProfileConfig(name: "default", models: ["stub"]), soul: "You are a test.")], wallClock: clock, storeKind: kind)
         try await h.store.saveJob(job("brief", "every 1m", adapter: adapter), replace: false)
         h.gateway.scheduler.changed.ring()
         clock.advance(by: 60)
