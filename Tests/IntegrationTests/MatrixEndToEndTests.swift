@@ -339,4 +339,20 @@ struct MatrixEndToEndTests {
         #expect(answers.count == 1 && answers[0].hasSuffix(": how many crates?"), "answered the mention only: \(answers)")
         #expect(!answers.joined().contains("Harbour Master"), "the name is taken off the text")
     }
+
+    @Test func aStaleInviteIsDeclinedAndEveryOtherRoomIsStillAnswered() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID])
+        defer { bot.model.stop() }
+        let dm = try await roomWithASyncedBot(alice, bot)
+        // While Herald is down alice invites it to a room and leaves: nobody is left to let it in.
+        let stale = try await alice.createRoom(invite: [bot.user.userID])
+        _ = try await alice.call("POST", "/_matrix/client/v3/rooms/\(alice.esc(stale))/leave", [:])
+        let p = try bot.start()
+        try await alice.say(dm, "still there?")
+        _ = try await alice.waitForMessages(dm, "the answer in the other room") { $0.contains { $0.body == "echo: still there?" } }
+        try await bot.stop(p)
+        #expect(p.stderr.contains { $0.contains("could not join a room on invite; declining it") })
+        #expect(p.stderr.filter { $0.contains("sync failed") }.isEmpty, "the stale invite never failed a sync")
+    }
 }

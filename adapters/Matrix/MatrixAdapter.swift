@@ -52,13 +52,15 @@ public final class MatrixAdapter: ChatAdapter {
                 if let since { path += "&since=\(MatrixClient.escape(since))" }
                 let sync = try await api.call("GET", path, timeout: .seconds(config.syncTimeoutSeconds + 30))
                 if failures > 0 { await intake.linkUp() }
-                failures = 0
                 guard let next = sync["next_batch"] as? String else { continue }
                 // The first sync of a new account is history from before Herald: not answered.
                 let messages = since == nil ? [] : try await events(sync, api: api, intake: intake)
                 try await handleInvites(sync, api: api)
                 try await intake.commit(messages, cursor: ("since", next))
                 since = next
+                // Only a round that got as far as its commit is healthy: a failure after the
+                // sync call (a join, a backfill) must still make the backoff grow.
+                failures = 0
             } catch is CancellationError {
                 return
             } catch {
@@ -111,8 +113,15 @@ public final class MatrixAdapter: ChatAdapter {
             let me = self.me.withLock { $0 }
             let inviter = events.first { $0["type"] as? String == "m.room.member" && $0["state_key"] as? String == me }?["sender"] as? String
             if let inviter, config.allowedUsers.contains(inviter) {
-                _ = try await api.call("POST", "/_matrix/client/v3/join/\(MatrixClient.escape(room))", body: [:])
-                log.info("joined a room on invite", ["room": room, "by": inviter])
+                do {
+                    _ = try await api.call("POST", "/_matrix/client/v3/join/\(MatrixClient.escape(room))", body: [:])
+                    log.info("joined a room on invite", ["room": room, "by": inviter])
+                } catch let e as MatrixError where e.status != 0 && !(500...599).contains(e.status) && e.status != 429 {
+                    // A stale invite (the inviter left, the room is gone): declined, so it does
+                    // not come back with every sync and hold up every other room.
+                    log.warning("could not join a room on invite; declining it", ["room": room, "by": inviter, "error": e.description])
+                    _ = try? await api.call("POST", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/leave", body: [:])
+                }
             } else {
                 _ = try? await api.call("POST", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/leave", body: [:])
                 log.warning("declined an invite from a user not on the allowlist", ["room": room, "by": inviter ?? "?"])
