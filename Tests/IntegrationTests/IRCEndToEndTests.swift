@@ -136,6 +136,27 @@ struct IRCEndToEndTests {
         _ = alice
     }
 
+    @Test func eachDropAfterAHealthySessionReconnectsAtTheBaseDelay() async throws {
+        let h = try IRCHarness()
+        defer { h.shutdown() }
+        var watcher = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: watcher)
+        for _ in 1...4 {
+            h.server.stop()
+            try h.server.start()
+            watcher = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+            try await watcher.waitFor("herald back in the channel", seconds: 60) { $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
+        }
+        try await h.stop(p)
+        // Backoff(base: 2 s) with ±20% jitter: every drop after a session that had joined waits
+        // about 2 s, never the doubled 4, 8, 16 s of a backoff that never resets.
+        let delays = p.stderr.filter { $0.contains("disconnected; reconnecting") }.compactMap { line -> Double? in
+            line.range(of: #"in=([0-9.]+) seconds"#, options: .regularExpression).map { Double(line[$0].dropFirst(3).dropLast(8)) ?? 99 }
+        }
+        #expect(delays.count == 4, "\(delays)")
+        #expect(delays.allSatisfy { $0 <= 2.5 }, "\(delays)")
+    }
+
     @Test func aSilentDeadLinkIsDetectedWithinTheTimeout() async throws {
         let h = try IRCHarness(extra: "ping_interval_seconds = 1\nping_timeout_seconds = 2")
         defer { h.server.thaw(); h.shutdown() }

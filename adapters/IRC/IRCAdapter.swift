@@ -20,6 +20,8 @@ public final class IRCAdapter: ChatAdapter {
     /// How often each nick (folded) was seen released (QUIT, or renamed away), durable as the
     /// adapter state `released:NICK`: part of the key of an account-less private conversation.
     let releases = Mutex<[String: Int]>([:])
+    /// Set once the current session saw its own JOIN: the link worked.
+    let joined = Mutex(false)
     /// How this server compares names (ISUPPORT CASEMAPPING; RFC 1459's until it says).
     let caseMapping = Mutex(IRCCaseMapping.standard)
     let config: IRCConfig
@@ -89,6 +91,7 @@ public final class IRCAdapter: ChatAdapter {
     public func run(intake: Intake) async throws {
         var failures = 0
         while !Task.isCancelled {
+            joined.withLock { $0 = false }
             do {
                 try await session(intake: intake)
                 failures = 0
@@ -98,6 +101,9 @@ public final class IRCAdapter: ChatAdapter {
                 throw e
             } catch {
                 if Task.isCancelled { return }
+                // A session that got as far as joining was healthy: the backoff starts over
+                // (a session always ends by throwing, so a clean return never resets it).
+                if joined.withLock({ $0 }) { failures = 0 }
                 failures += 1
                 let delay = config.backoff.delay(after: failures)
                 log.warning("disconnected; reconnecting", ["error": "\(error)", "in": "\(delay)"])
@@ -184,6 +190,7 @@ public final class IRCAdapter: ChatAdapter {
         case let code where ["432", "433", "437"].contains(code) && link.withLock({ $0 }) != nil:
             break  // the nick we asked back is still taken: try again later
         case "JOIN" where m.nick == link.withLock({ $0?.nick }):
+            joined.withLock { $0 = true }
             if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
             log.info("joined", ["channel": m.params.first ?? "?"])
         default:
