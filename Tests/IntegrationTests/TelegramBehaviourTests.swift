@@ -71,6 +71,22 @@ import Testing
         #expect(try await store.outboxCounts() == [.sent: 3], "the reply (its outcome recorded as unknown), the notice, the next reply")
     }
 
+    @Test func aPhotoWithoutACaptionTellsTheModelWhatCame() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        h.telegram.addFile(id: "ph1", data: Data(repeating: 7, count: 2048))
+        let p = try await h.start()
+        h.telegram.inject(
+            chat: 111, from: 111, text: "",
+            extra: ["photo": [["file_id": "ph1", "file_unique_id": "P1", "width": 64, "height": 64, "file_size": 2048]]])
+        try await h.waitForSent("the reply") { !$0.isEmpty }
+        try await h.stop(p)
+        let asked = try #require(h.model.requests.last?.last?.content)
+        #expect(!asked.isEmpty, "never an empty turn")
+        #expect(asked.contains("The person sent a file") && asked.contains("2 KB"), "\(asked)")
+    }
+
     @Test func filesAreDownloadedForwardsKeepTheirOriginAndOversizedFilesAreExplained() async throws {
         let h = try TelegramHarness()
         defer { h.shutdown() }

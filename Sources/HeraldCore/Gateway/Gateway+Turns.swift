@@ -85,6 +85,18 @@ extension Gateway {
         }
     }
 
+    /// The message's text with a line for each file that came with it, so a photo without a
+    /// caption is never an empty turn: what came, how large, where it is kept, and that this
+    /// profile cannot open it.
+    static func withAttachments(_ message: InboundMessage) -> String {
+        guard !message.attachments.isEmpty else { return message.text }
+        let lines = message.attachments.map { a in
+            "[The person sent a file: \(a.name) (\(a.mimeType), \(ByteCountFormatter.string(fromByteCount: Int64(a.size), countStyle: .file))), "
+                + "kept at \(a.path). You cannot open it in this conversation: say what you can do with it, or ask.]"
+        }
+        return ([message.text] + lines).filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
     /// A display name as a turn's speaker: one line, no brackets or colons that could pass for
     /// Herald's own notes, at most 64 characters.
     static func speaker(_ sender: Sender) -> String {
@@ -148,7 +160,8 @@ extension Gateway {
         // In a group the model must tell people apart: each turn says who spoke (identity stays
         // the stable id; the name is only for reading, and sits in the turn, never in the cached
         // system prompt).
-        let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(message.text)" : message.text
+        let text = Self.withAttachments(message)
+        let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(text)" : text
         let streaming = adapter.capabilities.streaming && message.job == nil
         let outcome = try await agent.respond(
             context, userText: interrupted ? Self.interruptedNote + "\n\n" + said : said,
