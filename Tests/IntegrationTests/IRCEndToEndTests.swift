@@ -157,6 +157,27 @@ struct IRCEndToEndTests {
         #expect(delays.allSatisfy { $0 <= 2.5 }, "\(delays)")
     }
 
+    @Test func aReplyToAChannelHeraldHasNotJoinedWaitsInsteadOfBeingLost() async throws {
+        let h = try IRCHarness(channels: ["#harbour", "#locked"])
+        defer { h.shutdown() }
+        // #locked is invite-only: Herald's JOIN is refused (473), so it is never in it.
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour", "#locked"])
+        try await alice.send("MODE #locked +i")
+        try await alice.waitFor("the mode set") { $0.contains { $0.command == "MODE" && $0.params.first == "#locked" } }
+        let p = try await h.start(watch: alice)
+        let add = try HeraldProcess([
+            "cron", "add", "ping", "--schedule", "every 5s", "--prompt", "ping the locked channel", "--to", "irc/test/#locked",
+            "--config", h.config,
+        ])
+        #expect(try await add.waitForExit() == 0)
+        try await p.waitFor("the reply kept back", seconds: 60) { _, err in err.contains { $0.contains("not in #locked") } }
+        try await h.stop(p)
+        #expect(!alice.lines.contains { $0.nick == "herald" && $0.params.first == "#locked" && $0.command == "PRIVMSG" })
+        let list = try HeraldProcess(["outbox", "list", "--config", h.config])
+        _ = try await list.waitForExit()
+        #expect(list.stdout.contains { $0.contains("pending") && $0.contains("#locked") }, "kept, not marked sent: \(list.stdout)")
+    }
+
     @Test func aSilentDeadLinkIsDetectedWithinTheTimeout() async throws {
         let h = try IRCHarness(extra: "ping_interval_seconds = 1\nping_timeout_seconds = 2")
         defer { h.server.thaw(); h.shutdown() }

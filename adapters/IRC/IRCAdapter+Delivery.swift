@@ -10,10 +10,14 @@ extension IRCAdapter {
         guard let link = link.withLock({ $0 }) else {
             throw DeliveryError.notConnected("not connected to \(config.host)")
         }
+        let target = chunk.message.conversation.chat
+        let isChannel = target.hasPrefix("#") || target.hasPrefix("&")
+        if isChannel, !inChannels.withLock({ $0.contains(caseMapping.withLock { $0 }.fold(target)) }) {
+            throw DeliveryError.notConnected("not in \(target) (yet)")
+        }
         // Herald's own notices to a person (a pairing code) go as NOTICE, which no client or
         // bot answers automatically (RFC 1459 4.4.2); replies and channel lines as PRIVMSG.
-        let target = chunk.message.conversation.chat
-        let command = chunk.message.isNotice && !(target.hasPrefix("#") || target.hasPrefix("&")) ? "NOTICE" : "PRIVMSG"
+        let command = chunk.message.isNotice && !isChannel ? "NOTICE" : "PRIVMSG"
         let line = IRCMessage(command: command, params: [target, IRCText.clean(chunk.chunk.text)]).line
         do {
             try await link.connection.send(Data((line + "\r\n").utf8))

@@ -22,6 +22,9 @@ public final class IRCAdapter: ChatAdapter {
     let releases = Mutex<[String: Int]>([:])
     /// Set once the current session saw its own JOIN: the link worked.
     let joined = Mutex(false)
+    /// The channels (folded) this session has joined, by the server's JOIN echo: a reply to
+    /// any other channel waits, since a +n channel would refuse it and the line would be lost.
+    let inChannels = Mutex<Set<String>>([])
     /// How this server compares names (ISUPPORT CASEMAPPING; RFC 1459's until it says).
     let caseMapping = Mutex(IRCCaseMapping.standard)
     let config: IRCConfig
@@ -92,6 +95,7 @@ public final class IRCAdapter: ChatAdapter {
         var failures = 0
         while !Task.isCancelled {
             joined.withLock { $0 = false }
+            inChannels.withLock { $0 = [] }
             do {
                 try await session(intake: intake)
                 failures = 0
@@ -191,6 +195,15 @@ public final class IRCAdapter: ChatAdapter {
             break  // the nick we asked back is still taken: try again later
         case "JOIN" where m.nick == link.withLock({ $0?.nick }):
             joined.withLock { $0 = true }
+            if let channel = m.params.first {
+                let folded = caseMapping.withLock { $0 }.fold(channel)
+                inChannels.withLock { _ = $0.insert(folded) }
+                await intake.linkUp()  // replies that waited for this channel go now
+            }
+        case "PART" where m.nick == link.withLock({ $0?.nick }):
+            if let channel = m.params.first { _ = inChannels.withLock { $0.remove(caseMapping.withLock { $0 }.fold(channel)) } }
+        case "KICK" where m.params.count > 1 && m.params[1] == link.withLock({ $0?.nick }):
+            _ = inChannels.withLock { $0.remove(caseMapping.withLock { $0 }.fold(m.params[0])) }
             if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
             log.info("joined", ["channel": m.params.first ?? "?"])
         default:
