@@ -33,6 +33,9 @@ struct Composition {
         Logger.setLevel(["debug": .debug, "warning": .warning, "error": .error][config.logLevel] ?? .info)
         try FileManager.default.createDirectory(
             atPath: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if runsGateway, config.stateDirectorySource.contains("overrides") {
+            Logger("herald").warning("the state directory comes from the environment", ["dir": config.stateDirectory, "why": config.stateDirectorySource])
+        }
         let lock =
             runsGateway
             ? try ExclusiveLock(

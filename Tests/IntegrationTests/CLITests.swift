@@ -48,6 +48,18 @@ import Testing
         #expect(p.stderr.contains { $0.contains("\(path):\(line + 1):") && $0.contains("'\(key)' must be one of") }, "\(p.stderr)")
     }
 
+    @Test func doctorSaysWhichStateDirectoryWonAndWhy() async throws {
+        let dir = TempDir()
+        let config = TestConfig.write(in: dir, modelURL: "http://127.0.0.1:1/v1")
+        let plain = try HeraldProcess(["doctor", "--config", config])
+        _ = try await plain.waitForExit()
+        #expect(plain.stdout.contains { $0.hasPrefix("ok    state directory \(dir.file("state")), from state_dir in") }, "\(plain.stdout)")
+        let other = dir.file("elsewhere")
+        let overridden = try HeraldProcess(["doctor", "--config", config], environment: ["HERALD_HOME": other])
+        _ = try await overridden.waitForExit()
+        #expect(overridden.stdout.contains { $0.contains("state directory \(other), from $HERALD_HOME, which overrides state_dir") }, "\(overridden.stdout)")
+    }
+
     /// A herald that dies fails the test waiting on it at once, with its output, instead of
     /// at the wait's deadline minutes later.
     @Test func aWaitOnAProcessThatExitedFailsAtOnceWithItsOutput() async throws {

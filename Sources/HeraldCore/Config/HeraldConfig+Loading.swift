@@ -27,9 +27,13 @@ extension HeraldConfig {
             return expanded.hasPrefix("/") ? expanded : (base.isEmpty ? expanded : (base as NSString).appendingPathComponent(expanded))
         }
 
-        var state = try root.string("state_dir").map(resolve)
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share/herald")
-        if let home = environment["HERALD_HOME"], !home.isEmpty { state = home }
+        let configured = try root.string("state_dir").map(resolve)
+        var state = configured ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share/herald")
+        var stateSource = configured == nil ? "the default (no state_dir, no $HERALD_HOME)" : "state_dir in \(file)"
+        if let home = environment["HERALD_HOME"], !home.isEmpty {
+            state = home
+            stateSource = configured == nil ? "$HERALD_HOME" : "$HERALD_HOME, which overrides state_dir = \"\(configured!)\" in \(file)"
+        }
         let profilesDir = resolve(try root.string("profiles_dir", default: "profiles"))
         let skillsDir = resolve(try root.string("skills_dir", default: "skills"))
         let defaultProfile = try root.string("default_profile", default: "default")
@@ -203,6 +207,7 @@ extension HeraldConfig {
             file: file, stateDirectory: state, profilesDirectory: profilesDir, skillsDirectory: skillsDir, defaultProfile: defaultProfile,
             durableWrites: durable, logLevel: logLevel, models: models, profiles: profiles, bindings: bindings,
             access: access, adapters: adapters)
+        config.stateDirectorySource = stateSource
         config.timeZone = timeZone
         config.jobs = jobs
         config.jobGrace = jobGrace

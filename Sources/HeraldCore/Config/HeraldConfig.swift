@@ -130,6 +130,9 @@ public struct AccessConfig: Sendable, Equatable {
 public struct HeraldConfig: Sendable {
     public var file: String
     public var stateDirectory: String
+    /// Why `stateDirectory` is what it is (the config's state_dir, $HERALD_HOME, or the default),
+    /// for `herald doctor` and the start-up log.
+    public var stateDirectorySource = "the default"
     public var profilesDirectory: String
     /// Shared skills: `DIR/NAME/SKILL.md`. Each profile also reads `profiles/NAME/skills/`.
     public var skillsDirectory: String
