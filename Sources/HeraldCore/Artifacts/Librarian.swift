@@ -32,6 +32,14 @@ public struct Librarian: Sendable {
     }
 
     /// Files everything a message carries; returns each artifact and whether it was new.
+    /// A library title from the words that came with a file: one line (the first that says
+    /// something), without a mail's "Subject:" label, at most 120 characters.
+    static func title(fromCaption caption: String) -> String {
+        var line = caption.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? caption
+        if line.lowercased().hasPrefix("subject:") { line = String(line.dropFirst(8)).trimmingCharacters(in: .whitespaces) }
+        return line.count <= 120 ? line : String(line.prefix(119)) + "…"
+    }
+
     public func file(_ message: InboundMessage, chain: [String]) async -> [(artifact: Artifact, isNew: Bool)] {
         var out: [(Artifact, Bool)] = []
         let owner = message.senderKey
@@ -93,12 +101,12 @@ public struct Librarian: Sendable {
         if !FileManager.default.fileExists(atPath: stored) { try data.write(to: URL(fileURLWithPath: stored)) }
         let mime = attachment.mimeType.lowercased()
         var a = Artifact(
-            owner: owner, kind: .document, source: attachment.name, title: caption.isEmpty ? attachment.name : caption, contentHash: hash,
+            owner: owner, kind: .document, source: attachment.name, title: caption.isEmpty ? attachment.name : Self.title(fromCaption: caption), contentHash: hash,
             filePath: stored, mimeType: attachment.mimeType, text: "")
         if mime.hasPrefix("image/") {
             a.kind = .image
             a.text = caption.isEmpty ? "" : caption
-            a.title = caption.isEmpty ? attachment.name : caption
+            a.title = caption.isEmpty ? attachment.name : Self.title(fromCaption: caption)
         } else if ext == "eml" || mime == "message/rfc822" {
             a.kind = .email
             let mail = ForwardedEmail.parse(String(decoding: data, as: UTF8.self))
