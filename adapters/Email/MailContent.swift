@@ -46,7 +46,16 @@ public struct MailContent: Sendable {
     /// an Outlook-style "-----Original Message-----". Signature: after a line that is `-- `.
     /// A forwarded message ("---------- Forwarded message") is the person's content and stays.
     public static func separate(_ body: String) -> (text: String, quoted: String, signature: String) {
-        let lines = body.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        var lines = body.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        // Outlook quotes without ">": a header block (From:/Sent:/To:/Subject:, or a localised
+        // one), often after a rule line, and then the whole earlier exchange.
+        var outlookQuote: [String] = []
+        if let start = outlookHeaderBlock(lines) {
+            var cut = start
+            if cut > 0, isRule(lines[cut - 1]) { cut -= 1 }
+            outlookQuote = Array(lines[cut...])
+            lines = Array(lines[..<cut])
+        }
         var text: [String] = []
         var quoted: [String] = []
         var signature: [String] = []
@@ -79,7 +88,35 @@ public struct MailContent: Sendable {
             }
             if inSignature { signature.append(line) } else { text.append(line) }
         }
+        quoted += outlookQuote
         func joined(_ l: [String]) -> String { l.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) }
         return (joined(text), joined(quoted), joined(signature))
+    }
+
+    /// Header labels of quoted mail as Outlook writes them, in the languages people meet most.
+    static let fromLabels = ["from", "von", "de", "da", "van", "från", "fra", "od"]
+    static let otherLabels = [
+        "sent", "date", "to", "cc", "subject", "gesendet", "datum", "an", "betreff", "envoyé", "à", "objet", "inviato", "a",
+        "oggetto", "verzonden", "aan", "onderwerp", "enviado", "para", "asunto", "skickat", "till", "ämne",
+    ]
+
+    /// The line where an Outlook header block starts: a From line followed within four lines by
+    /// at least two other header labels. A lone "From: ..." sentence is not one.
+    static func outlookHeaderBlock(_ lines: [String]) -> Int? {
+        func label(_ line: String) -> String? {
+            let t = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "*", with: "")
+            guard let colon = t.firstIndex(of: ":"), t.distance(from: t.startIndex, to: colon) <= 12 else { return nil }
+            return t[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        for (i, line) in lines.enumerated() where label(line).map(fromLabels.contains) == true {
+            let next = lines[(i + 1)..<min(lines.count, i + 5)].compactMap(label).filter(otherLabels.contains)
+            if Set(next).count >= 2 { return i }
+        }
+        return nil
+    }
+
+    static func isRule(_ line: String) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        return t.count >= 8 && t.allSatisfy { $0 == "_" || $0 == "-" }
     }
 }
