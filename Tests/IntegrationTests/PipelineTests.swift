@@ -157,4 +157,20 @@ import Testing
         #expect(Set(adapter.delivered.map(\.idempotencyKey)).count == pieces.count, "each piece its own key")
         #expect(try await h.store.outboxCounts() == [.sent: 1])
     }
+
+    @Test(arguments: StoreKind.allCases) func aBackendWithoutPropsNeverGetsASummaryNoticeOnOrdinaryTurns(store kind: StoreKind) async throws {
+        let model = try StubOpenAIServer { messages in .text("a fairly ordinary answer of a few words " + String(messages.count)) }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: kind)
+        // About 600 tokens a turn, well past the profile's history budget: compaction runs, and
+        // in the window assumed for a server that does not say, it must succeed quietly.
+        let context = String(repeating: "some context about the harbour project and its tiles ", count: 50)
+        for turn in 1...8 {
+            try await adapter.receive("question number \(turn): \(context)", chat: "A")
+            try await adapter.waitFor("answer \(turn)") { $0.filter { !$0.message.isNotice }.count == turn }
+        }
+        await h.shutdown()
+        #expect(adapter.delivered.filter(\.message.isNotice).isEmpty, "no notice: \(adapter.delivered.filter(\.message.isNotice).map(\.message.text))")
+    }
 }

@@ -67,9 +67,13 @@ public struct Agent: Sendable {
         case (let r?, let p?): return min(r, p)
         case (let r?, nil): return r
         case (nil, let p?): return p
-        case (nil, nil): return 4096
+        case (nil, nil): return Self.defaultContextTokens
         }
     }
+
+    /// The window assumed when neither the server nor the config says: what current models
+    /// have at least (a tiny guess made every later turn summarise, and fail).
+    public static let defaultContextTokens = 32_768
 
     private func respond(
         with backend: any ModelBackend, _ context: TurnContext, userText: String,

@@ -9,7 +9,9 @@ public actor OpenAIBackend: ModelBackend {
     /// What the server told about itself.
     private enum ServerKind {
         case unknown
-        case generic
+        /// Any other OpenAI-compatible server; `context` where its model list says (vLLM's
+        /// `max_model_len`, LM Studio's and others' `context_length`).
+        case generic(context: Int?)
         case llama(contextPerSlot: Int?, slots: Int, tools: Bool)
     }
 
@@ -55,7 +57,7 @@ public actor OpenAIBackend: ModelBackend {
             guard r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
                 json["default_generation_settings"] != nil || json["total_slots"] != nil
             else {
-                kind = .generic
+                kind = .generic(context: await listedContext())
                 return kind
             }
             let settings = json["default_generation_settings"] as? [String: Any]
@@ -86,8 +88,27 @@ public actor OpenAIBackend: ModelBackend {
 
     public func contextTokens() async -> Int? {
         if let c = config.contextTokens { return c }
-        if case .llama(let ctx, _, _) = await probe() { return ctx }
-        return nil
+        switch await probe() {
+        case .llama(let ctx, _, _): return ctx
+        case .generic(let ctx): return ctx
+        case .unknown: return nil
+        }
+    }
+
+    /// The window the server's model list gives for this backend's model (the first listed
+    /// when the model is not named), or nil.
+    private func listedContext() async -> Int? {
+        guard
+            let r = try? await client.send(
+                HTTPRequest(url: root + "/v1/models", headers: headers, connectTimeout: .seconds(3), timeout: .seconds(5), caFile: config.caFile),
+                limit: 1 << 20),
+            r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
+            let models = json["data"] as? [[String: Any]]
+        else { return nil }
+        let model = models.first { $0["id"] as? String == config.model } ?? models.first
+        let context = ["max_model_len", "context_length", "max_context_length"].lazy.compactMap { model?[$0] as? Int }.first
+        if let context { log.info("context window from the server's model list", ["model": config.name, "context": "\(context)"]) }
+        return context
     }
 
     /// llama-server renders the same two-message prompt with and without the tools

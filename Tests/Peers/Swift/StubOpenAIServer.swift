@@ -82,10 +82,13 @@ public final class StubOpenAIServer: Sendable {
     private let recordedBodies = Mutex<[Data]>([])
     private let script: Script
     private let record: Bool
+    private let listedContext: Int?
 
     /// - Parameter record: keep every request for `requests` (benchmarks turn it off, so the
     ///   stub's own memory does not count against Herald's).
-    public init(port: Int = 0, record: Bool = true, script: @escaping Script = StubOpenAIServer.echo) throws {
+    /// - Parameter listedContext: answer `GET /v1/models` with this `max_model_len`, as vLLM does.
+    public init(port: Int = 0, record: Bool = true, listedContext: Int? = nil, script: @escaping Script = StubOpenAIServer.echo) throws {
+        self.listedContext = listedContext
         self.script = script
         self.record = record
         let box = Mutex<StubOpenAIServer?>(nil)
@@ -116,6 +119,11 @@ public final class StubOpenAIServer: Sendable {
     private func handle(_ request: StubHTTPServer.Request) -> StubHTTPServer.Response {
         if request.path.hasSuffix("/health") {
             return .full(status: 200, contentType: "application/json", body: Data(#"{"status":"ok"}"#.utf8))
+        }
+        if request.method == "GET", request.path.hasSuffix("/v1/models"), let context = listedContext {
+            // As vLLM lists its model: the window is max_model_len.
+            let body = #"{"object":"list","data":[{"id":"stub","object":"model","max_model_len":\#(context)}]}"#
+            return .full(status: 200, contentType: "application/json", body: Data(body.utf8))
         }
         guard request.method == "POST", request.path.hasSuffix("/chat/completions"),
             let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
