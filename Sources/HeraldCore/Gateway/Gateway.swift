@@ -78,7 +78,8 @@ public final class Gateway: Sendable {
         scheduler = Scheduler(
             store: store, adapters: Set(adapters.map(\.id)), clock: wallClock, grace: settings.jobGrace, inboxBell: inboxBell)
         self.store = store
-        self.adapters = Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.adapters = byID
         self.agent = agent
         self.profiles = profiles
         self.router = router
@@ -92,7 +93,7 @@ public final class Gateway: Sendable {
         self.stopping = stopping
         self.lanesDone = lanesDone
         delivery = DeliveryStage(
-            store: store, adapters: Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), settings: settings,
+            store: store, adapters: byID, settings: settings,
             clock: clock, bell: deliveryBell, stopping: stopping, lanesDone: lanesDone,
             leaving: { stopping.isSet && mode.value.withLock { $0 } == .inFlight })
     }
