@@ -9,7 +9,7 @@ import Testing
 
     /// Keys asked for through a ConfigReader (`r.int("key"`, `t.requiredString("key"`, ...).
     static func acceptedKeys() throws -> [(key: String, secret: Bool, file: String)] {
-        let pattern = try Regex(#"\b[a-z]\.(string|requiredString|int|ints|double|bool|strings|choice|secret|table|tables|tableArray)\("([a-z_]+)""#)
+        let pattern = try Regex(#"\b[a-z]\.(string|requiredString|int|ints|double|bool|strings|choice|secret|path|table|tables|tableArray)\("([a-z_]+)""#)
         var out: [(String, Bool, String)] = []
         for folder in ["Sources", "adapters"] {
             let base = root.appendingPathComponent(folder)

@@ -71,7 +71,7 @@ public struct EmailConfig: Sendable {
         maxMessageBytes = (try r.int("max_message_mb", range: 1...200) ?? 25) << 20
         maxAttachmentBytes = (try r.int("max_attachment_mb", range: 1...200) ?? 10) << 20
         threadDays = try r.int("thread_days", range: 1...36_500) ?? 365
-        caFile = try r.string("ca_file")
+        caFile = try r.path("ca_file")
         self.stateDirectory = stateDirectory
         try r.finish()
     }

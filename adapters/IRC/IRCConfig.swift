@@ -46,7 +46,7 @@ public struct IRCConfig: Sendable {
         host = try r.requiredString("host")
         tls = try r.bool("tls") ?? true
         port = try r.int("port", range: 1...65_535) ?? (tls ? 6697 : 6667)
-        caFile = try r.string("ca_file")
+        caFile = try r.path("ca_file")
         nick = try r.string("nick", default: "herald")
         guard !nick.isEmpty, nick.allSatisfy({ $0.isLetter || $0.isNumber || "-_[]\\^{}|`".contains($0) }) else {
             throw r.error("nick", "'nick' has characters IRC does not allow in a nick")

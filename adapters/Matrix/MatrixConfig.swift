@@ -41,7 +41,7 @@ public struct MatrixConfig: Sendable {
         requireMention = (try r.choice("answer_in_rooms", ["mention", "all"], default: "mention")) != "all"
         syncTimeoutSeconds = try r.int("sync_timeout_seconds", range: 0...120) ?? 30
         timelineLimit = try r.int("timeline_limit", range: 1...500) ?? 50
-        caFile = try r.string("ca_file")
+        caFile = try r.path("ca_file")
         maxFileBytes = (try r.int("max_file_mb", range: 1...2000) ?? 20) << 20
         self.stateDirectory = stateDirectory
         try r.finish()

@@ -47,7 +47,7 @@ public struct TelegramConfig: Sendable {
         answerAllInGroups = groups == "all"
         pollTimeout = try r.int("poll_timeout_seconds", range: 0...50) ?? 30
         maxFileBytes = (try r.int("max_file_mb", range: 1...2000) ?? 20) << 20
-        caFile = try r.string("ca_file")
+        caFile = try r.path("ca_file")
         self.stateDirectory = stateDirectory
         try r.finish()
     }

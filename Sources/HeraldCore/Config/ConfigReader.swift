@@ -1,3 +1,5 @@
+import Foundation
+
 /// A configuration error that names the file and line.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
@@ -47,6 +49,19 @@ public struct ConfigReader: Sendable {
 
     public mutating func string(_ key: String, default value: String) throws(ConfigError) -> String {
         try string(key) ?? value
+    }
+
+    /// A file path: `~` expanded, and a relative one resolved from the config file's folder
+    /// (not from wherever Herald was started).
+    public mutating func path(_ key: String) throws(ConfigError) -> String? {
+        try string(key).map { Self.resolve($0, relativeTo: file) }
+    }
+
+    /// `p` with `~` expanded and, when relative, taken from `configFile`'s folder.
+    public static func resolve(_ p: String, relativeTo configFile: String) -> String {
+        let expanded = (p as NSString).expandingTildeInPath
+        let base = (configFile as NSString).deletingLastPathComponent
+        return expanded.hasPrefix("/") || base.isEmpty ? expanded : (base as NSString).appendingPathComponent(expanded)
     }
 
     /// A string that must be one of `options`; anything else is an error at its line (a typo

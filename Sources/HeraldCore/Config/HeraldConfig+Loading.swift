@@ -21,11 +21,7 @@ extension HeraldConfig {
             throw ConfigError(file: file, line: error.line, message: error.message)
         }
         var root = ConfigReader(file: file, table: table)
-        let base = (file as NSString).deletingLastPathComponent
-        func resolve(_ p: String) -> String {
-            let expanded = (p as NSString).expandingTildeInPath
-            return expanded.hasPrefix("/") ? expanded : (base.isEmpty ? expanded : (base as NSString).appendingPathComponent(expanded))
-        }
+        func resolve(_ p: String) -> String { ConfigReader.resolve(p, relativeTo: file) }
 
         let configured = try root.string("state_dir").map(resolve)
         var state = configured ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share/herald")
