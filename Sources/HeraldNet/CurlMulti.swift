@@ -95,9 +95,12 @@ func httpError(for code: CURLcode) -> HTTPError {
         return HTTPError(.couldNotConnect, text)
     case CURLE_OPERATION_TIMEDOUT:
         return HTTPError(.timedOut, text)
-    case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
-        CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CIPHER:
         return HTTPError(.tls, text)
+    case CURLE_SSL_CONNECT_ERROR:
+        // The handshake did not complete: most often a server restarting under us (the
+        // connection was cut mid-handshake), worth a retry; a bad certificate is reported apart.
+        return HTTPError(.transport, "TLS handshake did not complete: \(text)")
     case CURLE_ABORTED_BY_CALLBACK:
         return HTTPError(.cancelled, text)
     case CURLE_LOGIN_DENIED:
