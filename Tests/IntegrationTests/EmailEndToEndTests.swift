@@ -324,16 +324,18 @@ struct EmailEndToEndTests {
 
     @Test func aMailOverTheSizeLimitIsAnsweredFromItsHeadersAndSaysSo() async throws {
         let alice = MailPeer.address("alice")
-        let bot = try Bot(allowed: [alice], extra: "max_message_mb = 1")
+        let bot = try Bot(allowed: [alice], extra: "max_message_mb = 0.5")
         defer { bot.model.stop() }
         let p = try await bot.start()
         let big = String(repeating: String(repeating: "x", count: 75) + "\n", count: 20_000)  // 1.5 MB
         try await bot.send(from: alice, subject: "huge log", body: big)
-        _ = try await MailPeer.waitForMail(to: alice, count: 1, seconds: 30)
+        let mails = try await MailPeer.waitForMail(to: alice, count: 2, seconds: 30)
         try await bot.stop(p)
         let user = try #require(bot.model.requests.first?.last { $0.role == "user" }?.content)
         #expect(user.contains("Subject: huge log"))
-        #expect(user.contains("over the 1 MB limit; only its headers were read"))
+        #expect(user.contains("this mail is 1.5 MB, over the 0.5 MB limit; only its headers were read"), "\(user)")
+        let told = mails.map { MailContent($0).text }.joined(separator: "\n")
+        #expect(told.contains("is 1.5 MB, over the 0.5 MB I read"), "Herald itself told the person: \(told)")
         #expect(!user.contains("xxxxxxxxxx"))
     }
 

@@ -76,12 +76,15 @@ extension EmailAdapter {
         threads.batch[messageID] = meta
 
         var text: String
+        var notice: String?
         var notes: [String] = []
         var attachments: [Attachment] = []
         if size > raw.count {
             text = ""
-            notes.append(
-                "this mail is \(size >> 20) MB, over the \(config.maxMessageBytes >> 20) MB limit; only its headers were read")
+            let why = "this mail is \(EmailConfig.describe(size)), over the \(EmailConfig.describe(config.maxMessageBytes)) limit"
+            notes.append("\(why); only its headers were read")
+            // Herald says so itself, not by hoping the model passes the note on.
+            notice = "Your mail \"\(subject)\" is \(EmailConfig.describe(size)), over the \(EmailConfig.describe(config.maxMessageBytes)) I read: I could read only its headers."
         } else {
             let content = MailContent(part)
             text = content.text.isEmpty ? content.quoted : content.text
@@ -104,7 +107,7 @@ extension EmailAdapter {
             text: text.trimmingCharacters(in: .whitespacesAndNewlines), attachments: attachments, replyTo: inReplyTo.first,
             // Herald's mail goes to the sender alone, so the thread itself is private enough for
             // a pairing code even when others were copied.
-            direct: others.isEmpty, privately: conversation)
+            direct: others.isEmpty, privately: conversation, notice: notice)
         return (message, meta)
     }
 
@@ -118,7 +121,7 @@ extension EmailAdapter {
             return .failure(
                 SaveError(
                     description:
-                        "attachment \(name) (\(part.body.count >> 20) MB) was not saved: over the \(config.maxAttachmentBytes >> 20) MB limit"
+                        "attachment \(name) (\(EmailConfig.describe(part.body.count))) was not saved: over the \(EmailConfig.describe(config.maxAttachmentBytes)) limit"
                 ))
         }
         let dir = (config.stateDirectory as NSString).appendingPathComponent(

@@ -68,8 +68,8 @@ public struct EmailConfig: Sendable {
         }
         idleRestart = .seconds(try r.int("idle_restart_seconds", range: 10...1740) ?? 300)
         pollInterval = .seconds(try r.int("poll_seconds", range: 1...3600) ?? 60)
-        maxMessageBytes = (try r.int("max_message_mb", range: 1...200) ?? 25) << 20
-        maxAttachmentBytes = (try r.int("max_attachment_mb", range: 1...200) ?? 10) << 20
+        maxMessageBytes = try Self.megabytes(&r, "max_message_mb", default: 25)
+        maxAttachmentBytes = try Self.megabytes(&r, "max_attachment_mb", default: 10)
         threadDays = try r.int("thread_days", range: 1...36_500) ?? 365
         caFile = try r.path("ca_file")
         self.stateDirectory = stateDirectory
@@ -86,5 +86,18 @@ public struct EmailConfig: Sendable {
         else { throw r.error(key, "'\(key)' must look like \(schemes.0)://host:port or \(schemes.1)://host:port (STARTTLS)") }
         let tls = scheme == schemes.0
         return Endpoint(host: host, port: c.port ?? (tls ? ports.0 : ports.1), implicitTLS: tls)
+    }
+
+    /// A size limit in MB, fractions allowed (0.5 is 512 KiB), between 0.01 and 200.
+    static func megabytes(_ r: inout ConfigReader, _ key: String, default value: Double) throws(ConfigError) -> Int {
+        let mb = try r.double(key) ?? value
+        guard (0.01...200).contains(mb) else { throw r.error(key, "'\(key)' must be between 0.01 and 200 (MB)") }
+        return Int(mb * 1_048_576)
+    }
+
+    /// A size as a person reads it: one decimal below 10 MB ("1.9 MB", "0.5 MB"), whole above.
+    public static func describe(_ bytes: Int) -> String {
+        let mb = Double(bytes) / 1_048_576
+        return mb < 10 ? String(format: "%.1f MB", mb) : String(format: "%.0f MB", mb)
     }
 }

@@ -19,13 +19,17 @@ public struct InboundMessage: Sendable, Codable, Equatable {
     /// Where the sender can be reached privately when this came in a group (an IRC query, a
     /// Telegram private chat): what is for their eyes only, such as a pairing code, goes there.
     public var privately: ConversationRef?
+    /// Something Herald itself tells the person about this message (a mail too large to read
+    /// whole), sent as a notice with the reply.
+    public var notice: String?
 
     public init(
         conversation: ConversationRef, sender: Sender, eventID: String, text: String,
         attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil,
-        job: JobEvent? = nil, privately: ConversationRef? = nil
+        job: JobEvent? = nil, privately: ConversationRef? = nil, notice: String? = nil
     ) {
         self.privately = privately
+        self.notice = notice
         self.direct = direct
         self.job = job
         self.conversation = conversation

@@ -182,6 +182,9 @@ extension Gateway {
         if let notice = outcome.notice {
             replies.insert(OutboundMessage(conversation: message.replyConversation, text: notice, inboxID: entry.id, isNotice: true), at: 0)
         }
+        if let notice = message.notice {
+            replies.insert(OutboundMessage(conversation: message.replyConversation, text: notice, inboxID: entry.id, isNotice: true), at: 0)
+        }
         try await store.completeTurn(
             TurnCommit(
                 inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended, replies: replies,
