@@ -139,6 +139,10 @@ import Testing
         let unread = try await store.history(sessionID: session.id, limit: 10).last { $0.role == .assistant }
         #expect(unread?.content.contains("was not delivered") == true, "the next prompt knows it was not read")
         let id = String(refused.prefix { $0.isNumber })
+        let show = try HeraldProcess(["outbox", "show", id, "--config", h.config])
+        #expect(try await show.waitForExit() == 0)
+        #expect(show.stdout.contains { $0.hasPrefix("last error:") && $0.contains("must contain something else") }, "\(show.stdout)")
+        #expect(show.stdout.contains { $0.hasPrefix("chunk 1/1 [not sent]") }, "\(show.stdout)")
         let retry = try HeraldProcess(["outbox", "retry", id, "--config", h.config])
         #expect(try await retry.waitForExit() == 0)
         try await h.waitForSent("the retried reply") { $0.contains { $0.params["text"] == "echo: refused" && $0.params["_status"] == nil } }
