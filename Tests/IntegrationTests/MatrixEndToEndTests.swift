@@ -337,6 +337,7 @@ struct MatrixEndToEndTests {
         try await bot.stop(p)
         let answers = events.filter { $0.sender == bot.user.userID }.compactMap(\.body)
         #expect(answers.count == 1 && answers[0].hasSuffix(": how many crates?"), "answered the mention only: \(answers)")
+        #expect(answers.first?.hasPrefix("echo: \(alice.localpart): ") == true, "the speaker by name, not by mxid: \(answers)")
         #expect(!answers.joined().contains("Harbour Master"), "the name is taken off the text")
     }
 

@@ -24,12 +24,21 @@ extension MatrixAdapter {
             if timeline["limited"] as? Bool == true, let from = timeline["prev_batch"] as? String {
                 events = try await backfill(room, from: from, api: api, intake: intake) + events
             }
+            // Who is who in this room, by their member events (lazy-loaded for the senders).
+            let names = Dictionary(
+                (state + events).compactMap { e -> (String, String)? in
+                    guard e["type"] as? String == "m.room.member", let id = e["state_key"] as? String,
+                        let name = (e["content"] as? [String: Any])?["displayname"] as? String, !name.isEmpty
+                    else { return nil }
+                    return (id, name)
+                }, uniquingKeysWith: { _, last in last })
             for e in events {
                 if e["type"] as? String == "m.room.encrypted" {
                     try await noticeEncrypted(room, api: api, intake: intake)
                     break
                 }
                 if var m = inbound(e, room: room) {
+                    m.sender.displayName = names[m.sender.id] ?? Self.localpart(m.sender.id)
                     m.attachments = await media(e, api: api)
                     out.append(m)
                 }
@@ -100,6 +109,11 @@ extension MatrixAdapter {
             conversation: ConversationRef(platform: .matrix, account: config.account, chat: room, thread: thread),
             sender: Sender(id: sender, displayName: sender), eventID: eventID, text: text, replyTo: eventID,
             receivedAt: Date(timeIntervalSince1970: Double(e["origin_server_ts"] as? Int ?? 0) / 1000), direct: direct)
+    }
+
+    /// "@alice:example.org" → "alice": a readable name when a member has no display name.
+    static func localpart(_ userID: String) -> String {
+        String(userID.dropFirst(userID.hasPrefix("@") ? 1 : 0).prefix { $0 != ":" })
     }
 
     /// Downloads an m.image, m.file or m.audio into the state directory (within the size limit),
