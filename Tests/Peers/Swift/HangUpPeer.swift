@@ -20,6 +20,7 @@ public final class HangUpPeer: @unchecked Sendable {
         fd = listener
         port = Int(UInt16(bigEndian: addr.sin_port))
         Thread {
+            defer { close(listener) }  // here, not in stop: the number must not be reused under this thread
             while true {
                 let c = accept(listener, nil, nil)
                 if c < 0 { return }
@@ -30,6 +31,5 @@ public final class HangUpPeer: @unchecked Sendable {
 
     public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 }

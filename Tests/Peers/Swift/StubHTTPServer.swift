@@ -37,6 +37,8 @@ public final class StubHTTPServer: @unchecked Sendable {
     private let listenFD: Int32
     private let handler: Handler
     private let state = Mutex<(stopped: Bool, clients: Set<Int32>)>((false, []))
+    /// Signalled once the accept thread has closed the listening socket.
+    private let acceptDone = DispatchSemaphore(value: 0)
 
     /// Starts listening on 127.0.0.1 (`port` 0 picks a free one).
     public init(port: Int = 0, handler: @escaping Handler) throws {
@@ -58,17 +60,28 @@ public final class StubHTTPServer: @unchecked Sendable {
 
     /// Stops accepting and closes every open connection, as a crashed server would.
     public func stop() {
-        let clients = state.withLock { s -> Set<Int32> in
-            s.stopped = true
-            return s.clients
+        let (wasStopped, clients) = state.withLock { s -> (Bool, Set<Int32>) in
+            defer { s.stopped = true }
+            return (s.stopped, s.clients)
         }
+        guard !wasStopped else { return }
+        // Only shut down here: the accept thread closes the descriptor when it leaves. Closing it
+        // here let the number be reused by the next test's server while this thread was about
+        // to call accept on it again, and it took (and answered, or dropped) that server's
+        // connections: seen as a stray "echo" or a refused connection in an unrelated test.
         shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
         for c in clients { shutdown(c, Int32(SHUT_RDWR)) }
+        // The port is free when this returns (a test may take it over at once).
+        _ = acceptDone.wait(timeout: .now() + 5)
     }
 
     private func acceptLoop() {
+        defer {
+            close(listenFD)
+            acceptDone.signal()
+        }
         while true {
+            if state.withLock({ $0.stopped }) { return }
             let c = accept(listenFD, nil, nil)
             if c < 0 {
                 if state.withLock({ $0.stopped }) { return }
