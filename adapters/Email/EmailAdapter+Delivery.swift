@@ -8,12 +8,11 @@ extension EmailAdapter {
     /// retry (and a resend after a crash) carries the same one and the recipient's client shows
     /// one message. 4xx and a broken connection are retried; 5xx is final.
     public func send(_ chunk: OutgoingChunk) async throws -> String? {
-        let entry = chunk
         let intake = await currentIntake()
         let threads = ThreadIndex(intake: intake)
-        let conversation = entry.message.conversation
+        let conversation = chunk.message.conversation
         let parent: ThreadMeta?
-        if let id = entry.message.replyTo, let m = await threads.lookup(id) {
+        if let id = chunk.message.replyTo, let m = await threads.lookup(id) {
             parent = m
         } else {
             // A job's result or a notice: answer the thread's latest mail.
@@ -25,7 +24,7 @@ extension EmailAdapter {
         let instance = try await intake.state("instance") ?? "0"
         let domain = config.address.split(separator: "@").last.map(String.init) ?? "herald.invalid"
         let part = chunk.count > 1 ? ".\(chunk.index)" : ""
-        let messageID = "herald.\(instance).\(entry.outboxID)\(part)@\(domain)"
+        let messageID = "herald.\(instance).\(chunk.outboxID)\(part)@\(domain)"
         let from = conversation.thread ?? parent.to
         let data = MailComposer.render(
             MailComposer.Reply(
@@ -38,7 +37,7 @@ extension EmailAdapter {
         do {
             try await MailSubmission(o).send(from: from, to: [parent.from], message: data)
         } catch {
-            log.warning("SMTP submission failed", ["outbox": "\(entry.outboxID)", "message_id": messageID, "error": error.description])
+            log.warning("SMTP submission failed", ["outbox": "\(chunk.outboxID)", "message_id": messageID, "error": error.description])
             throw DeliveryError(error.isPermanent ? .permanent : .transient(retryAfter: nil), error.description)
         }
         return messageID

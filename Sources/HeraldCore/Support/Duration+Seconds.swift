@@ -1,3 +1,4 @@
+/// Seconds as a Double, for Date arithmetic and logs.
 extension Duration {
     var seconds: Double {
         let (s, a) = components
