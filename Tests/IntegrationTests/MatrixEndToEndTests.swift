@@ -104,6 +104,74 @@ struct MatrixEndToEndTests {
         #expect((1...50).allSatisfy { answers.contains("echo: while down \($0)") }, "none skipped")
     }
 
+    /// Waits until the running bot has committed a sync position, and returns it.
+    func committedPosition(_ bot: Bot) async throws -> String {
+        let adapter = AdapterID(platform: .matrix, account: "main")
+        let path = bot.dir.file("state/herald.sqlite")
+        return try await withDeadline(60, "the first sync position") {
+            while true {
+                if FileManager.default.fileExists(atPath: path),
+                    let position = try? await SQLiteStore(path: path).cursor(adapter: adapter, key: "since")
+                {
+                    return position
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    @Test func aGapIsBackfilledOnlyBackToWhereThePreviousRunHadReached() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID], timelineLimit: 3)
+        defer { bot.model.stop() }
+        // The bot's account was in the room before this Herald ever ran: what was said then is
+        // history, and none of it is in Herald's inbox to stop a backfill.
+        let room = try await alice.createRoom(invite: [bot.user.userID])
+        _ = try await bot.user.call("POST", "/_matrix/client/v3/join/\(alice.esc(room))", [:])
+        for i in 1...8 { try await alice.say(room, "ancient \(i)") }
+        var p = try bot.start()
+        _ = try await committedPosition(bot)
+        try await bot.stop(p)
+        // Synapse finishes the stopped bot's long poll and hands its answer to the next start:
+        // a notice (never answered, so never in the inbox) is what that answer carries.
+        _ = try await alice.send(room, ["msgtype": "m.notice", "body": "the bot is down"])
+        for i in 1...6 { try await alice.say(room, "while down \(i)") }
+        p = try bot.start()
+        _ = try await alice.waitForMessages(room, "six answers; stderr: \(p.stderr.suffix(5))", seconds: 60) { events in
+            events.filter { $0.sender == bot.user.userID }.count >= 6
+        }
+        // One more message after the backfill proves nothing older is still on its way.
+        try await alice.say(room, "after")
+        let final = try await alice.waitForMessages(room, "the last answer") { $0.contains { $0.body == "echo: after" } }
+        try await bot.stop(p)
+        let answers = final.filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect((1...6).allSatisfy { answers.contains("echo: while down \($0)") }, "the gap is filled: \(answers)")
+        #expect(!answers.contains { $0.contains("ancient") }, "nothing from before the previous position: \(answers)")
+        #expect(answers.count == 7, "each answered once: \(answers)")
+        #expect(!bot.model.requests.contains { $0.contains { $0.content.contains("ancient") } })
+    }
+
+    @Test func joiningARoomAnswersWhatWasSaidSinceTheInviteNotTheRoomsHistory() async throws {
+        let alice = try await MatrixTestUser.register("alice")
+        let bot = try await Bot(allowed: [alice.userID], timelineLimit: 3)
+        defer { bot.model.stop() }
+        let p = try bot.start()
+        _ = try await committedPosition(bot)
+        // A room with a long history before the bot is invited, then a question for it.
+        let room = try await alice.createRoom(invite: [])
+        for i in 1...8 { try await alice.say(room, "history \(i)") }
+        _ = try await alice.call("POST", "/_matrix/client/v3/rooms/\(alice.esc(room))/invite", ["user_id": bot.user.userID])
+        try await alice.say(room, "welcome, bot")
+        try await waitJoined(alice, room, [bot.user])
+        try await alice.say(room, "after the join")
+        let all = try await alice.waitForMessages(room, "the answers") { $0.contains { $0.body == "echo: after the join" } }
+        try await bot.stop(p)
+        let answers = all.filter { $0.sender == bot.user.userID }.compactMap(\.body)
+        #expect(answers.contains("echo: welcome, bot"), "what was said to it after the invite is answered: \(answers)")
+        #expect(!answers.contains { $0.contains("history") }, "the room's history is not: \(answers)")
+        #expect(!p.stderr.contains { $0.contains("backfilled a gap") && $0.contains("events=8") })
+    }
+
     @Test func strangersInvitesAreDeclinedAndAnEncryptedRoomGetsOneNotice() async throws {
         let alice = try await MatrixTestUser.register("alice")
         let mallory = try await MatrixTestUser.register("mallory")

@@ -2,8 +2,9 @@ import Foundation
 import HeraldCore
 
 extension MatrixAdapter {
-    /// The messages of one sync, gaps backfilled, in timeline order per room.
-    func events(_ sync: [String: Any], api: MatrixClient, intake: Intake) async throws -> [InboundMessage] {
+    /// The messages of one sync after position `since`, gaps backfilled, in timeline order per
+    /// room.
+    func events(_ sync: [String: Any], since: String, api: MatrixClient, intake: Intake) async throws -> [InboundMessage] {
         let joined = (sync["rooms"] as? [String: Any])?["join"] as? [String: Any] ?? [:]
         var out: [InboundMessage] = []
         for (room, value) in joined.sorted(by: { $0.key < $1.key }) {
@@ -21,8 +22,14 @@ extension MatrixAdapter {
                 try await noticeEncrypted(room, api: api, intake: intake)
                 continue
             }
-            if timeline["limited"] as? Bool == true, let from = timeline["prev_batch"] as? String {
-                events = try await backfill(room, from: from, api: api, intake: intake) + events
+            if let cut = events.lastIndex(where: isStartOfOwnMembership) {
+                // Joined in this sync: what came before the invite is the room's history.
+                events = Array(events[(cut + 1)...])
+            } else if timeline["limited"] as? Bool == true, let from = timeline["prev_batch"] as? String {
+                // A room joined in this sync (its invite older than the timeline) is paged back to
+                // the invite, even past `since`: a question asked just after the invite is for us.
+                let bound = events.contains(where: isOwnJoin) ? nil : since
+                events = try await backfill(room, from: from, bound: bound, api: api, intake: intake) + events
             }
             // Who is who in this room, by their member events (lazy-loaded for the senders).
             let names = Dictionary(
@@ -47,26 +54,52 @@ extension MatrixAdapter {
         return out
     }
 
-    /// Pages back from `from` until an event already in the inbox (or the room's start), so
-    /// nothing said while Herald was away is skipped. Oldest first.
-    private func backfill(_ room: String, from: String, api: MatrixClient, intake: Intake) async throws -> [[String: Any]] {
+    /// Pages back from `from` to the first of: an event already in the inbox, the sync position
+    /// `bound` the previous round committed (`/messages` with `to=`), the bot's own invite, the
+    /// room's start. So a gap is filled, and nothing from before what an earlier run had reached
+    /// (or from before the bot was asked in) is answered. Oldest first.
+    private func backfill(_ room: String, from: String, bound: String?, api: MatrixClient, intake: Intake) async throws -> [[String: Any]] {
         var older: [[String: Any]] = []
         var token = from
+        var bound = bound
         for _ in 0..<20 {
-            let page = try await api.call(
-                "GET", "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/messages?dir=b&limit=100&from=\(MatrixClient.escape(token))")
+            var path = "/_matrix/client/v3/rooms/\(MatrixClient.escape(room))/messages?dir=b&limit=100&from=\(MatrixClient.escape(token))"
+            if let bound { path += "&to=\(MatrixClient.escape(bound))" }
+            let page = try await api.call("GET", path)
             let chunk = page["chunk"] as? [[String: Any]] ?? []
-            let ids = chunk.compactMap { $0["event_id"] as? String }
-            let known = try await intake.knownEvents(ids)
+            let known = try await intake.knownEvents(chunk.compactMap { $0["event_id"] as? String })
             for e in chunk {
-                if let id = e["event_id"] as? String, known.contains(id) { return older.reversed() }
+                if let id = e["event_id"] as? String, known.contains(id) { return finish(older) }
+                if isStartOfOwnMembership(e) { return finish(older) }
+                // Joined after `bound`: the invite that asked us in may be older than it.
+                if isOwnJoin(e) { bound = nil }
                 older.append(e)
             }
             guard let end = page["end"] as? String, !chunk.isEmpty else { break }
             token = end
         }
-        log.info("backfilled a gap", ["room": room, "events": "\(older.count)"])
-        return older.reversed()
+        return finish(older)
+
+        func finish(_ newestFirst: [[String: Any]]) -> [[String: Any]] {
+            if !newestFirst.isEmpty { log.info("backfilled a gap", ["room": room, "events": "\(newestFirst.count)"]) }
+            return newestFirst.reversed()
+        }
+    }
+
+    /// The bot's own membership event that starts its time in the room: its invite, or a join
+    /// with no invite before it (a public room). Anything older is the room's history.
+    func isStartOfOwnMembership(_ e: [String: Any]) -> Bool {
+        guard e["type"] as? String == "m.room.member", e["state_key"] as? String == me.withLock({ $0 }) else { return false }
+        let membership = (e["content"] as? [String: Any])?["membership"] as? String
+        let before = ((e["unsigned"] as? [String: Any])?["prev_content"] as? [String: Any])?["membership"] as? String
+        return membership == "invite" || (membership == "join" && before != "invite" && before != "join")
+    }
+
+    /// The bot's own join (not a profile change, which is a member event with "join" too).
+    func isOwnJoin(_ e: [String: Any]) -> Bool {
+        guard e["type"] as? String == "m.room.member", e["state_key"] as? String == me.withLock({ $0 }) else { return false }
+        let before = ((e["unsigned"] as? [String: Any])?["prev_content"] as? [String: Any])?["membership"] as? String
+        return (e["content"] as? [String: Any])?["membership"] as? String == "join" && before != "join"
     }
 
     /// One plain-words notice per encrypted room (a fixed txnId makes a repeat a no-op).

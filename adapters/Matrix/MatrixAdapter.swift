@@ -54,7 +54,8 @@ public final class MatrixAdapter: ChatAdapter {
                 if failures > 0 { await intake.linkUp() }
                 guard let next = sync["next_batch"] as? String else { continue }
                 // The first sync of a new account is history from before Herald: not answered.
-                let messages = since == nil ? [] : try await events(sync, api: api, intake: intake)
+                var messages: [InboundMessage] = []
+                if let since { messages = try await events(sync, since: since, api: api, intake: intake) }
                 try await handleInvites(sync, api: api)
                 try await intake.commit(messages, cursor: ("since", next))
                 since = next
