@@ -17,10 +17,10 @@ struct EmailEndToEndTests {
 
         init(
             allowed: [String], imap: String = "imaps://127.0.0.1:11993", smtp: String = "smtp://127.0.0.1:12525",
-            poll: Int = 3600, extra: String = ""
+            poll: Int = 3600, extra: String = "", script: @escaping StubOpenAIServer.Script = StubOpenAIServer.echo
         ) throws {
             let mail = try MailPeer.requireDir()
-            model = try StubOpenAIServer()
+            model = try StubOpenAIServer(script: script)
             config = TestConfig.write(
                 in: dir, modelURL: model.baseURL,
                 extra: """
@@ -62,6 +62,9 @@ struct EmailEndToEndTests {
         }
 
         func store() throws -> SQLiteStore { try SQLiteStore(path: dir.file("state/herald.sqlite")) }
+
+        /// The IMAP user (and Maildir) of Herald's mailbox.
+        var user: String { String(address.split(separator: "@")[0]) }
 
         /// The root Message-IDs of the sessions Herald keeps.
         func sessionRoots() async throws -> Set<String> {
@@ -224,6 +227,35 @@ struct EmailEndToEndTests {
         #expect(log.contains("the sender is not authenticated"))
         #expect(log.contains("unknown sender"))
         #expect(try MailPeer.spooled(stranger).isEmpty, "no pairing code to a stranger by default")
+    }
+
+    @Test func aMailIsMarkedSeenWhenItsAnswerIsSentAndAScreenedOneAtOnce() async throws {
+        let alice = MailPeer.address("alice")
+        let gate = StubOpenAIServer.Gate()
+        let bot = try Bot(allowed: [alice], script: { _ in .gated(gate, "the answer") })
+        defer { bot.model.stop() }
+        let p = try await bot.start()
+        let vacation = MailPeer.messageID()
+        try await MailPeer.submit(
+            MailPeer.mail(
+                from: alice, to: bot.address, subject: "Out of office", body: "Away.", messageID: vacation,
+                extraHeaders: ["Auto-Submitted: auto-replied"]), from: alice, to: bot.address)
+        let question = try await bot.send(from: alice, subject: "Question", body: "What is the answer?")
+        // The question is committed and at the model: handled by Herald, not yet answered.
+        await gate.waitUntilHeld()
+        _ = try await MailPeer.waitForFlags(of: vacation, in: bot.user, "the screened mail marked seen") { $0.contains("S") }
+        #expect(try MailPeer.flags(of: question, in: bot.user)?.contains("S") == false, "not seen before its answer exists")
+        // Herald stops for good here: the mail still looks new to whoever reads the mailbox.
+        p.kill9()
+        _ = try await p.waitForExit()
+        #expect(try MailPeer.flags(of: question, in: bot.user)?.contains("S") == false)
+        // One opening for the request the killed process left at the gate, one for the retry.
+        gate.open()
+        gate.open()
+        let q = try await bot.start()
+        _ = try await MailPeer.waitForMail(to: alice, count: 1)
+        _ = try await MailPeer.waitForFlags(of: question, in: bot.user, "the answered mail marked seen") { $0.contains("S") }
+        try await bot.stop(q)
     }
 
     @Test func withPairingOnAStrangerGetsACodeAndIsAnsweredOnceApproved() async throws {

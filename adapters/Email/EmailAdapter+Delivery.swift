@@ -11,15 +11,11 @@ extension EmailAdapter {
         let intake = await currentIntake()
         let threads = ThreadIndex(intake: intake)
         let conversation = chunk.message.conversation
-        let parent: ThreadMeta?
-        if let id = chunk.message.replyTo, let m = await threads.lookup(id) {
-            parent = m
-        } else {
-            // A job's result or a notice: answer the thread's latest mail.
-            parent = (try? await intake.state("thread:" + conversation.chat)).flatMap {
-                try? JSONDecoder().decode(ThreadMeta.self, from: Data($0.utf8))
-            }
-        }
+        // The mail this answers; a job's result or a notice answers the thread's latest mail.
+        var answering: ThreadMeta?
+        if let id = chunk.message.replyTo { answering = await threads.lookup(id) }
+        let latest = answering == nil ? try? await intake.state("thread:" + conversation.chat) : nil
+        let parent = answering ?? latest.flatMap { try? JSONDecoder().decode(ThreadMeta.self, from: Data($0.utf8)) }
         guard let parent else { throw DeliveryError(.permanent, "no mail of this thread is known; nobody to answer") }
         let instance = try await intake.state("instance") ?? "0"
         let domain = config.address.split(separator: "@").last.map(String.init) ?? "herald.invalid"
@@ -39,6 +35,15 @@ extension EmailAdapter {
         } catch {
             log.warning("SMTP submission failed", ["outbox": "\(chunk.outboxID)", "message_id": messageID, "error": error.description])
             throw DeliveryError(error.isPermanent ? .permanent : .transient(retryAfter: nil), error.description)
+        }
+        if let answering, let uid = answering.uid, let validity = answering.validity {
+            // Handled now: the IMAP loop marks it \Seen (kept in state, so a restart still does).
+            do {
+                try await answered.add(.init(validity: validity, uid: uid), intake)
+            } catch {
+                log.warning("could not note an answered mail for its \\Seen flag", ["uid": "\(uid)", "error": "\(error)"])
+            }
+            wakeIMAP.withLock { $0 }?()
         }
         return messageID
     }

@@ -12,6 +12,10 @@ struct ThreadMeta: Codable, Sendable {
     var messageID: String
     /// The address the mail was sent to (ours or an alias); the reply comes from it.
     var to: String
+    /// Where the mail is in the mailbox (UIDVALIDITY and UID), so it is marked `\Seen` once
+    /// its answer is sent. Absent in rows written before this was kept.
+    var validity: String?
+    var uid: Int?
 }
 
 /// Finds a mail's thread root: In-Reply-To first, then References from the nearest parent
@@ -41,7 +45,7 @@ struct ThreadIndex {
 extension EmailAdapter {
     /// Turns one fetched mail into an inbound message, or nil (with a log line saying why)
     /// when it must not be answered.
-    func read(_ raw: Data, uid: Int, size: Int, threads: inout ThreadIndex) async -> (InboundMessage, ThreadMeta)? {
+    func read(_ raw: Data, uid: Int, validity: String, size: Int, threads: inout ThreadIndex) async -> (InboundMessage, ThreadMeta)? {
         let part = MIMEPart(parsing: raw)
         let h = part.headers
         if let reason = screen.ignoreReason(h, contentType: part.contentType) {
@@ -71,7 +75,7 @@ extension EmailAdapter {
         let subject = h.text("Subject") ?? ""
         var meta = ThreadMeta(
             root: root, from: from, subject: subject, references: (references.isEmpty ? inReplyTo : references) + [messageID],
-            messageID: messageID, to: to)
+            messageID: messageID, to: to, validity: validity, uid: uid)
         if meta.references.count > 20 { meta.references = [meta.references[0]] + meta.references.suffix(19) }  // keep the root
         threads.batch[messageID] = meta
 

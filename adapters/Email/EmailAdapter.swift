@@ -5,8 +5,9 @@ import Synchronization
 
 /// Email: IMAP in (IDLE where offered, polling otherwise), SMTP submission out. Each thread is
 /// a session, keyed by its root Message-ID. The UID cursor and each thread's reply headers are
-/// committed with the inbox rows; `\Seen` is set only after that commit, and never used as the
-/// cursor (people read the mailbox too).
+/// committed with the inbox rows. `\Seen` says "handled": it is set when the mail's answer has
+/// been sent (or at once for a mail screened out), never at the commit, so a mail whose answer
+/// never went out still looks new to the person reading the mailbox; it is never the cursor.
 public final class EmailAdapter: ChatAdapter {
     public let id: AdapterID
     public let capabilities = AdapterCapabilities(
@@ -21,6 +22,9 @@ public final class EmailAdapter: ChatAdapter {
     private let ready = Latch()
     /// When old thread headers were last pruned (once a day is enough).
     private let lastPrune = Mutex<Date?>(nil)
+    /// Answered mails waiting for their `\Seen` flag, and how to wake the IMAP loop for them.
+    let answered = AnsweredMail()
+    let wakeIMAP = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(config: EmailConfig, password: String) {
         self.config = config
@@ -89,6 +93,8 @@ public final class EmailAdapter: ChatAdapter {
         o.caFile = config.caFile
         o.framing = .raw
         let imap = IMAPSession(try await LineConnection(o), maxLiteral: config.maxMessageBytes)
+        wakeIMAP.withLock { $0 = imap.waker }
+        defer { wakeIMAP.withLock { $0 = nil } }
         connected()
         let idle = try await imap.command("CAPABILITY").contains { $0.text.uppercased().split(separator: " ").contains("IDLE") }
         let selected = try await imap.command("SELECT \(IMAPSession.quote(config.mailbox))")
@@ -114,8 +120,10 @@ public final class EmailAdapter: ChatAdapter {
             cursor.resync = true
         }
         log.info("IMAP ready", ["mailbox": config.mailbox, "idle": idle ? "yes" : "no (polling)"])
+        try await answered.load(intake)
         while !Task.isCancelled {
             try await fetchNew(imap, intake: intake, cursor: &cursor)
+            try await markAnswered(imap, validity: cursor.validity, intake: intake)
             await pruneThreads(intake)
             if idle {
                 _ = try await imap.idle(timeout: config.idleRestart)
@@ -132,8 +140,19 @@ public final class EmailAdapter: ChatAdapter {
         var resync: Bool
     }
 
+    /// Sets `\Seen` on the mails whose answers went out since the last round. A mail of an
+    /// earlier UIDVALIDITY is not in this mailbox any more under that UID: dropped.
+    private func markAnswered(_ imap: IMAPSession, validity: String, intake: Intake) async throws {
+        let due = await answered.pending
+        guard !due.isEmpty else { return }
+        let here = due.filter { $0.validity == validity }.map(\.uid).sorted()
+        if !here.isEmpty { try await imap.command("UID STORE \(here.map(String.init).joined(separator: ",")) +FLAGS.SILENT (\\Seen)") }
+        try await answered.remove(due, intake)
+    }
+
     /// Fetches every message after the cursor, in batches: each batch is committed with the
-    /// cursor, then the accepted messages are marked \Seen.
+    /// cursor; mails screened out are marked `\Seen` at once (nothing more will happen to them),
+    /// the others when their answer is sent.
     private func fetchNew(_ imap: IMAPSession, intake: Intake, cursor: inout Cursor) async throws {
         let query =
             cursor.resync
@@ -150,12 +169,14 @@ public final class EmailAdapter: ChatAdapter {
             let fetched = try await fetch(imap, batch)
             var messages: [InboundMessage] = []
             var headers: [(key: String, value: String)] = []
-            var accepted: [Int] = []
+            var screened: [Int] = []
             var threads = ThreadIndex(intake: intake)
             for (uid, raw, size) in fetched {
-                guard let (message, meta) = await read(raw, uid: uid, size: size, threads: &threads) else { continue }
+                guard let (message, meta) = await read(raw, uid: uid, validity: cursor.validity, size: size, threads: &threads) else {
+                    screened.append(uid)
+                    continue
+                }
                 messages.append(message)
-                accepted.append(uid)
                 let json = String(decoding: (try? JSONEncoder().encode(meta)) ?? Data(), as: UTF8.self)
                 headers += [("msg:" + message.eventID, json), ("thread:" + meta.root, json)]
             }
@@ -163,8 +184,8 @@ public final class EmailAdapter: ChatAdapter {
             // The mails, the mailbox position and each thread's reply headers in one transaction.
             try await intake.commit(messages, cursors: [("uidvalidity", cursor.validity), ("uid", String(highest))], state: headers)
             cursor.last = highest
-            if !accepted.isEmpty {
-                try await imap.command("UID STORE \(accepted.map(String.init).joined(separator: ",")) +FLAGS.SILENT (\\Seen)")
+            if !screened.isEmpty {
+                try await imap.command("UID STORE \(screened.map(String.init).joined(separator: ",")) +FLAGS.SILENT (\\Seen)")
             }
         }
         if cursor.resync {

@@ -18,11 +18,21 @@ final class IMAPSession {
     private var nextTag = 1
     /// Untagged EXISTS/RECENT seen since the last check: new mail.
     private(set) var newMail = false
+    /// A wake-up that came while a command ran: the next IDLE returns at once.
+    private var woken = false
 
     private enum Event: Sendable {
         case response(IMAPResponse)
         case closed(String)
         case timeout(Int)
+        case wake
+    }
+
+    /// Ends the current (or next) IDLE early, from any task: there is work for the loop that
+    /// owns this session (an answered mail to flag).
+    var waker: @Sendable () -> Void {
+        let sink = sink
+        return { sink.yield(.wake) }
     }
 
     init(_ connection: LineConnection, maxLiteral: Int) {
@@ -60,11 +70,16 @@ final class IMAPSession {
 
     /// IDLE (RFC 2177) until the server reports new mail or `timeout` passes; true when mail
     /// came. The caller re-enters IDLE, which keeps each IDLE shorter than NAT and server limits.
-    /// Mail announced during an earlier command (an EXISTS beside a STORE reply) counts too.
+    /// Mail announced during an earlier command (an EXISTS beside a STORE reply) counts too;
+    /// `waker` ends it early with false.
     func idle(timeout: Duration) async throws -> Bool {
         if newMail {
             newMail = false
             return true
+        }
+        if woken {
+            woken = false
+            return false
         }
         let tag = "H\(nextTag)"
         nextTag += 1
@@ -87,10 +102,16 @@ final class IMAPSession {
                 break waiting
             case .timeout:
                 continue
+            case .wake:
+                // Before the server's "+" the DONE would be a protocol error: wait for it.
+                if accepted { break waiting }
+                woken = true
             case .closed(let why):
                 throw IMAPError(why)
             }
+            if accepted && woken { break waiting }
         }
+        woken = false
         try await connection.send(Data("DONE\r\n".utf8))
         // A server that does not answer DONE within 15 s is gone (Delta Chat uses the same).
         _ = try await collect(until: tag, timeout: .seconds(15))
@@ -118,6 +139,8 @@ final class IMAPSession {
                 throw IMAPError("no answer within \(timeout)")
             case .timeout:
                 continue
+            case .wake:
+                woken = true
             case .closed(let why):
                 throw IMAPError(why)
             }

@@ -53,6 +53,36 @@ enum MailPeer {
         }
     }
 
+    /// The IMAP flags Dovecot keeps for the mail with `messageID` in `user`'s mailbox (a
+    /// Maildir: the flags are the letters after ":2," in the file's name; a mail in `new/`
+    /// has none), or nil while it has not been delivered.
+    static func flags(of messageID: String, in user: String) throws -> String? {
+        let box = try requireDir() + "/mail/" + user
+        for sub in ["new", "cur"] {
+            let folder = box + "/" + sub
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                guard let data = FileManager.default.contents(atPath: folder + "/" + name),
+                    MIMEPart(parsing: data).headers.messageIDs("Message-ID").contains(messageID)
+                else { continue }
+                return name.range(of: ":2,").map { String(name[$0.upperBound...]) } ?? ""
+            }
+        }
+        return nil
+    }
+
+    /// Waits until the mail with `messageID` is delivered to `user`'s mailbox and its flags
+    /// satisfy `predicate`; returns them.
+    static func waitForFlags(
+        of messageID: String, in user: String, _ what: String, seconds: Double = 30, _ predicate: @escaping @Sendable (String) -> Bool
+    ) async throws -> String {
+        try await withDeadline(seconds, what) {
+            while true {
+                if let flags = try flags(of: messageID, in: user), predicate(flags) { return flags }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     /// A plain mail from `from`, written like mutt writes one, with a passing DKIM result from
     /// the receiving server unless `authenticated` is false.
     static func mail(
