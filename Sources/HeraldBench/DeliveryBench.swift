@@ -35,7 +35,7 @@ enum DeliveryBench {
 
     private static func start(_ herald: String, config: String, log: String, fake: FakeTelegramServer) async throws -> Herald {
         let polls = fake.calls.filter { $0.method == "getUpdates" }.count
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: herald)
         p.arguments = ["run", "--config", config]

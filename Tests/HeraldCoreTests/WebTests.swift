@@ -41,6 +41,14 @@ import Testing
         ("<p>a <b>bold</b> move</p><script>alert('x<p>')</script><p>next</p>", nil, "a bold move\nnext"),
         ("<ul><li>one</li><li>two &#8212; &#x263A;</li></ul><!-- hidden <p>no</p> -->", nil, "one\ntwo — ☺"),
         ("plain&nbsp;text with &unknown; entity", nil, "plain text with &unknown; entity"),
+        // Mail from German and French senders, and a price: the whole HTML5 table, not a handful.
+        ("<p>Gr&uuml;&szlig;e aus K&ouml;ln, &euro;&nbsp;12 &ndash; &Eacute;t&eacute; &amp; No&euml;l</p>", nil, "Grüße aus Köln, € 12 – Été & Noël"),
+        ("<p>&lt;&NotEqualTilde;&gt; &frac12; &rarr; &hearts;</p>", nil, "<≂̸> ½ → ♥"),
+        // Legacy names are read without ";" like browsers do; the longest known name wins.
+        ("<p>&copy 2026, a&ampb, &notit; &notin;</p>", nil, "© 2026, a&b, ¬it; ∉"),
+        ("<p>&#169; &#xA9; &#0; &#x110000; &#; &</p>", nil, "© © \u{FFFD} \u{FFFD} &#; &"),
+        // Table cells are separated, rows are lines.
+        ("<table><tr><th>Item</th><th>Price</th></tr><tr><td>Tea</td><td>&pound;3</td></tr></table>", nil, "Item | Price\nTea | £3"),
     ]
 
     @Test(arguments: pages)

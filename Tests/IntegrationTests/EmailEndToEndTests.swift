@@ -298,7 +298,10 @@ struct EmailEndToEndTests {
                 La r=E9union est d=E9plac=E9e =E0 Z=FCrich.
                 """
         // A newsletter-style HTML-only mail in base64.
-        let html = "<html><body><h1>Caf&eacute; news</h1><p>Opening <b>Monday</b>.</p></body></html>"
+        let html = """
+            <html><body><h1>Caf&eacute; news</h1><p>Opening <b>Monday</b>. Gr&uuml;&szlig;e aus K&ouml;ln!</p>
+            <table><tr><th>Cake</th><th>Price</th></tr><tr><td>Stollen</td><td>&euro;&nbsp;4</td></tr></table></body></html>
+            """
         let htmlMail =
             auth + """
 
@@ -344,6 +347,7 @@ struct EmailEndToEndTests {
         let users = bot.model.requests.compactMap { $0.last { $0.role == "user" }?.content }
         #expect(users.contains { $0.contains("Subject: Réunion") && $0.contains("La réunion est déplacée à Zürich.") })
         #expect(users.contains { $0.contains("Café news") && $0.contains("Opening Monday.") && !$0.contains("<") })
+        #expect(users.contains { $0.contains("Grüße aus Köln!") && $0.contains("Cake | Price\nStollen | € 4") }, "\(users)")
         #expect(users.contains { $0.contains("The report is attached.") })
         let store = try bot.store()
         let inbound = try await store.sessions(limit: 10).map(\.session)
