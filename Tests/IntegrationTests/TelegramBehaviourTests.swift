@@ -87,6 +87,61 @@ import Testing
         #expect(asked.contains("The person sent a file") && asked.contains("2 KB"), "\(asked)")
     }
 
+    /// A paste of about 8,500 characters, as a Telegram app cuts it: two full pieces and the rest.
+    static let paste = (1...3).map { i in (1...(i < 3 ? 108 : 4)).map { "Paragraph \(i).\($0) of the contract text." }.joined(separator: " ") }
+
+    @Test func aLongPasteCutIntoPiecesIsOneTurnWithOneAnswer() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        #expect(Self.paste[0].utf16.count > 3_800 && Self.paste[0].utf16.count <= 4096)
+        let p = try await h.start()
+        for piece in Self.paste { _ = h.telegram.inject(chat: 111, from: 111, text: piece) }
+        try await h.waitForSent("the reply") { !$0.isEmpty }
+        // A short message afterwards is its own turn: once it is answered, no piece is left.
+        _ = h.telegram.inject(chat: 111, from: 111, text: "thanks")
+        try await h.waitForSent("the answer to the thanks") { $0.contains { $0.params["text"]?.hasSuffix("thanks") == true } }
+        try await h.stop(p)
+        let asked = h.model.requests.compactMap { $0.last { $0.role == "user" }?.content }
+        // (The long history is summarised before the next turn: a request that is not a turn.)
+        let turns = asked.filter { $0.hasPrefix("Paragraph") || $0.hasSuffix("thanks") }
+        #expect(turns.count == 2, "one turn for the paste, one for the thanks: \(turns.map { $0.prefix(40) })")
+        #expect(turns.first.map { Self.paste.allSatisfy($0.contains) } == true, "the whole paste in one turn")
+    }
+
+    @Test func aHeldPieceSurvivesAKillAndIsJoinedWithTheRest() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        var p = try await h.start()
+        let first = h.telegram.inject(chat: 111, from: 111, text: Self.paste[0])
+        // The piece is committed (held) once Herald polls past it.
+        try await withDeadline(30, "a poll past the held piece") { [telegram = h.telegram] in
+            await telegram.waitFor { $0.contains { $0.method == "getUpdates" && $0.params["offset"] == String(first + 1) } }
+        }
+        p.kill9()
+        _ = try await p.waitForExit()
+        #expect(h.model.requests.isEmpty, "nothing answered while the rest may come")
+        _ = h.telegram.inject(chat: 111, from: 111, text: Self.paste[2])
+        p = try await h.start()
+        try await h.waitForSent("the reply") { !$0.isEmpty }
+        try await h.stop(p)
+        let asked = h.model.requests.compactMap { $0.last { $0.role == "user" }?.content }
+        let turns = asked.filter { $0.hasPrefix("Paragraph") }
+        #expect(turns.count == 1 && turns[0].contains(Self.paste[0]) && turns[0].contains(Self.paste[2]), "\(turns.map(\.count))")
+    }
+
+    @Test func aSinglePieceAtTheLimitIsAnsweredAfterTheShortWait() async throws {
+        let h = try TelegramHarness()
+        defer { h.shutdown() }
+        h.telegram.addChat(111)
+        let p = try await h.start()
+        _ = h.telegram.inject(chat: 111, from: 111, text: Self.paste[0])
+        try await h.waitForSent("the reply") { !$0.isEmpty }
+        try await h.stop(p)
+        #expect(h.model.requests.count == 1)
+    }
+
     @Test func filesAreDownloadedForwardsKeepTheirOriginAndOversizedFilesAreExplained() async throws {
         let h = try TelegramHarness()
         defer { h.shutdown() }

@@ -47,19 +47,24 @@ public final class TelegramAdapter: ChatAdapter {
         await intake.linkUp()
 
         var offset = Int(try await intake.cursor("offset") ?? "") ?? 0
+        var held = try await Held.load(intake)
         var failures = 0
         while !Task.isCancelled {
             do {
+                // While a piece of a long paste is held, poll briefly: the rest comes at once or not at all.
                 let result = try await api.call(
                     "getUpdates",
-                    ["offset": offset, "timeout": config.pollTimeout, "allowed_updates": ["message", "edited_message", "my_chat_member"]],
+                    [
+                        "offset": offset, "timeout": held.pieces.isEmpty ? config.pollTimeout : 1,
+                        "allowed_updates": ["message", "edited_message", "my_chat_member"],
+                    ],
                     timeout: .seconds(config.pollTimeout + 15))
                 if failures > 0 { await intake.linkUp() }
                 failures = 0
                 let updates = result as? [[String: Any]] ?? []
-                guard !updates.isEmpty else { continue }
-                FaultPoint.telegramUpdatesFetched.hit()
-                var messages: [InboundMessage] = []
+                guard !updates.isEmpty || !held.pieces.isEmpty else { continue }
+                if !updates.isEmpty { FaultPoint.telegramUpdatesFetched.hit() }
+                var messages = held.pieces
                 var last = offset - 1
                 for u in updates {
                     guard let updateID = u["update_id"] as? Int else {
@@ -69,10 +74,14 @@ public final class TelegramAdapter: ChatAdapter {
                     last = max(last, updateID)
                     if let m = try await inbound(u, updateID: updateID, intake: intake) { messages.append(m) }
                 }
-                // The updates and the next offset commit together; only then does the next
-                // poll (from that offset) confirm them to Telegram.
-                try await intake.commit(messages, cursor: ("offset", String(last + 1)))
+                let over = updates.isEmpty || held.since.map { Date().timeIntervalSince($0) >= LongPaste.window.seconds } ?? false
+                let (ready, open) = LongPaste.join(messages, release: over)
+                let next = Held(since: open.isEmpty ? nil : open == held.pieces ? held.since : Date(), pieces: open)
+                // The updates, the next offset and any held piece commit together; only then
+                // does the next poll (from that offset) confirm them to Telegram.
+                try await intake.commit(ready, cursors: [("offset", String(last + 1))], state: [("paste", next.encoded)])
                 offset = last + 1
+                held = next
             } catch is CancellationError {
                 return
             } catch let e as TelegramAPIError {
@@ -94,6 +103,22 @@ public final class TelegramAdapter: ChatAdapter {
                 }
                 try await Task.sleep(for: delay)
             }
+        }
+    }
+
+    /// Pieces of a long paste waiting for the rest, and since when: kept in the adapter's
+    /// state so a restart neither loses nor answers them on their own before the wait is over.
+    struct Held: Codable, Equatable {
+        var since: Date?
+        var pieces: [InboundMessage] = []
+
+        static func load(_ intake: Intake) async throws -> Held {
+            guard let json = try await intake.state("paste"), !json.isEmpty else { return Held() }
+            return (try? JSONDecoder().decode(Held.self, from: Data(json.utf8))) ?? Held()
+        }
+
+        var encoded: String {
+            pieces.isEmpty ? "" : String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
         }
     }
 

@@ -1,6 +1,6 @@
 /// Seconds as a Double, for Date arithmetic and logs.
 extension Duration {
-    var seconds: Double {
+    public var seconds: Double {
         let (s, a) = components
         return Double(s) + Double(a) / 1e18
     }

@@ -106,6 +106,8 @@ public final class FakeTelegramServer: Sendable {
         chat: Int64, from user: Int64, name: String = "Ann", text: String, thread: Int? = nil,
         replyToBot: Bool = false, extra: [String: Any] = [:]
     ) -> Int {
+        // Telegram never delivers a longer message: apps cut a long paste into several.
+        precondition(text.utf16.count <= 4096, "a Telegram message holds at most 4096 UTF-16 units")
         let chatInfo = state.withLock { s -> (type: String, forum: Bool, topics: Set<Int>) in
             if s.chats[chat] == nil { s.chats[chat] = (chat > 0 ? "private" : "supergroup", false, []) }
             return s.chats[chat]!
