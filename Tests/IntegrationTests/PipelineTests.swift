@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldPeers
+import HeraldTestSupport
 import Testing
 
 /// The gateway in-process on a real SQLite store, against a stub model server on loopback.
@@ -172,5 +173,27 @@ import Testing
         }
         await h.shutdown()
         #expect(adapter.delivered.filter(\.message.isNotice).isEmpty, "no notice: \(adapter.delivered.filter(\.message.isNotice).map(\.message.text))")
+    }
+
+    @Test(arguments: [StubOpenAIServer.ContextRefusal.openAI, .llamaCpp])
+    func aServerWhoseWindowIsSmallerThanAssumedIsLearnedFromItsRefusalAndEveryTurnAnswered(refusal: StubOpenAIServer.ContextRefusal)
+        async throws
+    {
+        // A server that says nothing of its window until a prompt is over 1,500 tokens.
+        let model = try StubOpenAIServer(window: (1_500, refusal)) { messages in .text("noted " + String(messages.count)) }
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(adapters: [adapter], modelURL: model.baseURL, storeKind: .memory)
+        let context = String(repeating: "tiles for the harbour wall ", count: 22)
+        for turn in 1...16 {
+            try await adapter.receive("note \(turn): \(context)", chat: "A")
+            try await adapter.waitFor("answer \(turn)") { $0.count >= turn }
+        }
+        await h.shutdown()
+        #expect(model.refused >= 1, "the history did outgrow the server's window")
+        #expect(model.refused <= 2, "learned once, not refused on every turn: \(model.refused)")
+        let memory = try #require(h.store as? InMemoryStore)
+        #expect(await memory.failedAttempts() == 0, "a refused prompt is planned again and sent within its turn")
+        #expect(adapter.delivered.count == 16 && adapter.delivered.allSatisfy { !$0.message.isNotice }, "\(adapter.delivered.map(\.message.text))")
     }
 }

@@ -25,6 +25,10 @@ public struct Agent: Sendable {
     let tools: [any AgentTool]
     let maxToolRounds: Int
     let tokens = TokenCounter()
+    /// Windows learned from servers that refused a prompt as too long, by backend: smaller
+    /// than what they reported or the default assumed, and kept for the process's life so the
+    /// next turns plan for them (no notice, no failed request on every turn).
+    let learned = LearnedWindows()
     let log = Logger("agent")
 
     public init(backends: [String: any ModelBackend], tools: [any AgentTool] = [], maxToolRounds: Int = 4) {
@@ -60,23 +64,57 @@ public struct Agent: Sendable {
         throw lastError ?? ModelError(.unavailable, backend: context.chain.first ?? "?", "no model backend configured")
     }
 
-    /// The context window to plan for: what the server reports, capped by the profile's setting.
+    /// The context window to plan for: what the server reports, capped by the profile's
+    /// setting and by what a refusal of the server taught.
     func contextTokens(_ backend: any ModelBackend, _ profile: Profile) async -> Int {
         let reported = await backend.contextTokens()
+        let planned: Int
         switch (reported, profile.config.contextTokens) {
-        case (let r?, let p?): return min(r, p)
-        case (let r?, nil): return r
-        case (nil, let p?): return p
-        case (nil, nil): return Self.defaultContextTokens
+        case (let r?, let p?): planned = min(r, p)
+        case (let r?, nil): planned = r
+        case (nil, let p?): planned = p
+        case (nil, nil): planned = Self.defaultContextTokens
         }
+        return min(planned, learned[backend.name] ?? .max)
+    }
+
+    /// After a refusal as too long: the window the server named, or (when it named none, or
+    /// one no smaller than planned: Herald's token estimate was short) three quarters of the
+    /// planned one. Never below 512 tokens.
+    public static func shrunk(planned: Int, refusal limit: Int?) -> Int {
+        let said = limit.flatMap { $0 > 0 && $0 < planned ? $0 : nil }
+        return max(512, said ?? planned * 3 / 4)
     }
 
     /// The window assumed when neither the server nor the config says: what current models
     /// have at least (a tiny guess made every later turn summarise, and fail).
     public static let defaultContextTokens = 32_768
 
+    /// One backend's answer. A prompt the server refuses as larger than its window is planned
+    /// again for the window it names (the history compacted to fit) and sent once more, unless
+    /// a tool already ran in this turn (running it again could repeat what it did).
     private func respond(
         with backend: any ModelBackend, _ context: TurnContext, userText: String,
+        onDelta: @escaping @Sendable (String) async -> Void
+    ) async throws -> Outcome {
+        var toolsRan = false
+        do {
+            return try await attempt(with: backend, context, userText: userText, toolsRan: &toolsRan, onDelta: onDelta)
+        } catch let e as ModelError where e.code == .contextExceeded {
+            let planned = await contextTokens(backend, context.profile)
+            let window = Self.shrunk(planned: planned, refusal: e.limit)
+            learned.lower(backend.name, to: window)
+            log.warning(
+                "the server refused the prompt as larger than its window; planning for a smaller one",
+                ["model": backend.name, "planned": "\(planned)", "now": "\(window)", "retry": toolsRan ? "no (a tool ran)" : "yes"])
+            if toolsRan { throw e }
+            var again = false
+            return try await attempt(with: backend, context, userText: userText, toolsRan: &again, onDelta: onDelta)
+        }
+    }
+
+    private func attempt(
+        with backend: any ModelBackend, _ context: TurnContext, userText: String, toolsRan: inout Bool,
         onDelta: @escaping @Sendable (String) async -> Void
     ) async throws -> Outcome {
         let userTokens = await tokens.count(userText, backend)
@@ -103,6 +141,7 @@ public struct Agent: Sendable {
             messages.append(call)
             appended.append(call)
             for c in response.toolCalls {
+                toolsRan = true
                 let result = await run(c, offered: offered, context: context)
                 let m = SessionMessage(
                     role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: c.id)
@@ -125,6 +164,17 @@ public struct Agent: Sendable {
             log.error("tool failed", ["tool": call.name, "error": "\(error)"])
             return "error: the tool failed (\(error))"
         }
+    }
+}
+
+/// The windows learned from refusals, by backend name; they only ever get smaller.
+final class LearnedWindows: Sendable {
+    private let windows = Mutex<[String: Int]>([:])
+
+    subscript(backend: String) -> Int? { windows.withLock { $0[backend] } }
+
+    func lower(_ backend: String, to window: Int) {
+        windows.withLock { $0[backend] = min(window, $0[backend] ?? .max) }
     }
 }
 

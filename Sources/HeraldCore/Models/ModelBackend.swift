@@ -55,16 +55,21 @@ public struct ModelError: Error, Sendable, CustomStringConvertible {
         case badResponse = "bad_response"
         /// The server refused the request (4xx other than 408/429).
         case rejected
+        /// The prompt is larger than the server's window (`limit`, when the server said).
+        case contextExceeded = "context_exceeded"
     }
 
     public var code: Code
     public var backend: String
     public var message: String
+    /// For `contextExceeded`: the window the server gave in its refusal.
+    public var limit: Int?
 
-    public init(_ code: Code, backend: String, _ message: String) {
+    public init(_ code: Code, backend: String, _ message: String, limit: Int? = nil) {
         self.code = code
         self.backend = backend
         self.message = message
+        self.limit = limit
     }
 
     public var description: String { "model \(backend) \(code.rawValue): \(message)" }

@@ -57,7 +57,8 @@ public actor OpenAIBackend: ModelBackend {
             guard r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
                 json["default_generation_settings"] != nil || json["total_slots"] != nil
             else {
-                kind = .generic(context: await listedContext())
+                let listed = await listedContext()
+                kind = .generic(context: listed == nil ? await ollamaContext() : listed)
                 return kind
             }
             let settings = json["default_generation_settings"] as? [String: Any]
@@ -110,6 +111,34 @@ public actor OpenAIBackend: ModelBackend {
         if let context { log.info("context window from the server's model list", ["model": config.name, "context": "\(context)"]) }
         return context
     }
+
+    /// Ollama's window for the model (`POST /api/show`), or nil when the server is not Ollama.
+    /// Ollama cuts an overlong prompt from the front without a word (the persona goes first),
+    /// so this is the window it runs with, `num_ctx` from the Modelfile, else its default of
+    /// 4096, never the larger `context_length` the model was trained for.
+    private func ollamaContext() async -> Int? {
+        guard let body = try? JSONSerialization.data(withJSONObject: ["model": config.model]),
+            let r = try? await client.send(
+                HTTPRequest(
+                    method: "POST", url: root + "/api/show", headers: [("Content-Type", "application/json")] + headers, body: body,
+                    connectTimeout: .seconds(3), timeout: .seconds(5), caFile: config.caFile), limit: 4 << 20),
+            r.status == 200, let json = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]
+        else { return nil }
+        let trained = (json["model_info"] as? [String: Any])?.first { $0.key.hasSuffix(".context_length") }?.value as? Int
+        let numCtx = (json["parameters"] as? String)?.split(separator: "\n").lazy.compactMap { line -> Int? in
+            let words = line.split(separator: " ", omittingEmptySubsequences: true)
+            return words.count == 2 && words[0] == "num_ctx" ? Int(words[1]) : nil
+        }.first
+        guard trained != nil || numCtx != nil else { return nil }
+        let context = min(numCtx ?? Self.ollamaDefaultContext, trained ?? Int.max)
+        log.info(
+            "Ollama detected", ["model": config.name, "context": "\(context)", "trained": trained.map(String.init) ?? "?",
+                "how": numCtx == nil ? "Ollama's default; set num_ctx in a Modelfile (or OLLAMA_CONTEXT_LENGTH) and context_tokens" : "num_ctx"])
+        return context
+    }
+
+    /// The window Ollama runs a model with unless its Modelfile or OLLAMA_CONTEXT_LENGTH says.
+    public static let ollamaDefaultContext = 4096
 
     /// llama-server renders the same two-message prompt with and without the tools
     /// (`/apply-template`) and counts both; the difference is what the tools cost.
@@ -212,7 +241,11 @@ public actor OpenAIBackend: ModelBackend {
             throw ModelError(e.isTransient ? .unavailable : .rejected, backend: name, e.message)
         }
         guard response.status == 200 else {
-            let text = (try? await response.collect(limit: 64 << 10)).map { Logger.escapeBytes($0, limit: 300) } ?? ""
+            let body = (try? await response.collect(limit: 64 << 10)) ?? Data()
+            let text = Logger.escapeBytes(Array(body), limit: 300)
+            if let refusal = Self.contextRefusal(status: response.status, body: body) {
+                throw ModelError(.contextExceeded, backend: name, "HTTP \(response.status) \(text)", limit: refusal)
+            }
             let transient = [408, 429, 500, 502, 503, 504].contains(response.status)
             throw ModelError(transient ? .unavailable : .rejected, backend: name, "HTTP \(response.status) \(text)")
         }
@@ -242,6 +275,29 @@ public actor OpenAIBackend: ModelBackend {
         var result = accumulator.result
         result.usage.totalMilliseconds = (ContinuousClock.now - started).milliseconds
         return result
+    }
+
+    /// Whether a refusal says the prompt is larger than the window, as llama-server
+    /// (`exceed_context_size_error`, `n_ctx`), OpenAI and vLLM (`context_length_exceeded`,
+    /// "maximum context length is N tokens") and others word it. Returns the window the server
+    /// gave (0 when it gave none), or nil for any other refusal.
+    public static func contextRefusal(status: Int, body: Data) -> Int? {
+        guard [400, 413, 422].contains(status) else { return nil }
+        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        let error = json?["error"] as? [String: Any]
+        let message = (error?["message"] as? String ?? json?["error"] as? String ?? json?["message"] as? String ?? "").lowercased()
+        let kind = "\(error?["type"] ?? "") \(error?["code"] ?? "")".lowercased()
+        let said =
+            kind.contains("exceed_context_size") || kind.contains("context_length_exceeded")
+            || ["maximum context length", "context size", "context window", "context length", "prompt is too long", "too many tokens"]
+                .contains { message.contains($0) }
+        guard said else { return nil }
+        if let n = error?["n_ctx"] as? Int { return n }
+        // "maximum context length is 8192 tokens": the first number after the phrase.
+        for phrase in ["maximum context length is ", "context length of ", "context window of "] {
+            if let r = message.range(of: phrase), let n = Int(message[r.upperBound...].prefix { $0.isNumber }) { return n }
+        }
+        return 0
     }
 
     /// The encoded `tools` array; each spec is encoded once per backend.

@@ -76,6 +76,14 @@ public final class StubOpenAIServer: Sendable {
 
     public typealias Script = @Sendable (_ messages: [Message]) -> Reply
 
+    /// How a server refuses a prompt larger than its window, as each one words it.
+    public enum ContextRefusal: Sendable {
+        /// llama-server: 400 `exceed_context_size_error` with `n_ctx`.
+        case llamaCpp
+        /// OpenAI and vLLM: 400 `context_length_exceeded`, the limit only in the message.
+        case openAI
+    }
+
     private let server: StubHTTPServer
     private let recorded = Mutex<[[Message]]>([])
     private let recordedTools = Mutex<[[String]]>([])
@@ -83,12 +91,23 @@ public final class StubOpenAIServer: Sendable {
     private let script: Script
     private let record: Bool
     private let listedContext: Int?
+    private let ollama: (contextLength: Int, numCtx: Int?)?
+    private let window: (tokens: Int, refusal: ContextRefusal)?
 
     /// - Parameter record: keep every request for `requests` (benchmarks turn it off, so the
     ///   stub's own memory does not count against Herald's).
     /// - Parameter listedContext: answer `GET /v1/models` with this `max_model_len`, as vLLM does.
-    public init(port: Int = 0, record: Bool = true, listedContext: Int? = nil, script: @escaping Script = StubOpenAIServer.echo) throws {
+    /// - Parameter ollama: answer `POST /api/show` as Ollama does: the model's trained
+    ///   `context_length` in `model_info`, and `num_ctx` in `parameters` when the Modelfile sets it.
+    /// - Parameter window: refuse a prompt over this many tokens (4 bytes a token) the way the
+    ///   named server does; nothing is recorded for a refused request.
+    public init(
+        port: Int = 0, record: Bool = true, listedContext: Int? = nil, ollama: (contextLength: Int, numCtx: Int?)? = nil,
+        window: (tokens: Int, refusal: ContextRefusal)? = nil, script: @escaping Script = StubOpenAIServer.echo
+    ) throws {
         self.listedContext = listedContext
+        self.ollama = ollama
+        self.window = window
         self.script = script
         self.record = record
         let box = Mutex<StubOpenAIServer?>(nil)
@@ -113,6 +132,9 @@ public final class StubOpenAIServer: Sendable {
     public var toolRequests: [[String]] { recordedTools.withLock { $0 } }
     /// Each request's body as it came over the wire.
     public var bodies: [Data] { recordedBodies.withLock { $0 } }
+    /// Requests refused as larger than `window`.
+    public var refused: Int { refusedCount.withLock { $0 } }
+    private let refusedCount = Mutex(0)
 
     public func stop() { server.stop() }
 
@@ -125,11 +147,28 @@ public final class StubOpenAIServer: Sendable {
             let body = #"{"object":"list","data":[{"id":"stub","object":"model","max_model_len":\#(context)}]}"#
             return .full(status: 200, contentType: "application/json", body: Data(body.utf8))
         }
+        if request.method == "POST", request.path.hasSuffix("/api/show"), let ollama {
+            var body: [String: Any] = ["model_info": ["general.architecture": "llama", "llama.context_length": ollama.contextLength]]
+            if let n = ollama.numCtx { body["parameters"] = "stop                           \"<|eot_id|>\"\nnum_ctx                        \(n)" }
+            return .full(status: 200, contentType: "application/json", body: try! JSONSerialization.data(withJSONObject: body))
+        }
         guard request.method == "POST", request.path.hasSuffix("/chat/completions"),
             let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
             let raw = json["messages"] as? [[String: Any]]
         else { return .full(status: 404, contentType: "text/plain", body: Data("not found".utf8)) }
         let messages = raw.map { Message(role: $0["role"] as? String ?? "", content: $0["content"] as? String ?? "") }
+        let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }
+        if let window, promptTokens > window.tokens {
+            refusedCount.withLock { $0 += 1 }
+            let body: String
+            switch window.refusal {
+            case .llamaCpp:
+                body = #"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":\#(promptTokens),"n_ctx":\#(window.tokens)}}"#
+            case .openAI:
+                body = #"{"error":{"message":"This model's maximum context length is \#(window.tokens) tokens. However, your messages resulted in \#(promptTokens) tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#
+            }
+            return .full(status: 400, contentType: "application/json", body: Data(body.utf8))
+        }
         if record {
             let tools = (json["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
             recorded.withLock { $0.append(messages) }
@@ -138,7 +177,6 @@ public final class StubOpenAIServer: Sendable {
         }
         let stream = json["stream"] as? Bool ?? false
         let reply = script(messages)
-        let promptTokens = messages.reduce(0) { $0 + $1.content.utf8.count / 4 + 4 }
         switch reply {
         case .gated(let gate, let text):
             gate.pass()

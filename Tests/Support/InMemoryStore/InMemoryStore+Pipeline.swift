@@ -74,6 +74,9 @@ extension InMemoryStore {
         return inbox[i].entry.attempts
     }
 
+    /// Failed attempts recorded on inbox rows, in all.
+    public func failedAttempts() -> Int { inbox.reduce(0) { $0 + $1.entry.attempts } }
+
     /// Inbox rows by state, as SQLiteStore's `inboxCounts`.
     public func inboxCounts() -> [String: Int] { Dictionary(grouping: inbox, by: \.state).mapValues(\.count) }
 
