@@ -50,6 +50,45 @@ public struct MailSubmission: Sendable {
         try result.get()
     }
 
+    /// Connects, says EHLO, starts TLS and logs in, then hangs up without a message: what
+    /// `herald doctor --online` checks. Throws the server's refusal.
+    public func login() async throws(Failure) {
+        let options = options
+        let result: Result<Void, Failure> = await withCheckedContinuation { c in
+            Thread.detachNewThread { c.resume(returning: Self.connectOnly(options)) }
+        }
+        try result.get()
+    }
+
+    private static func connectOnly(_ o: Options) -> Result<Void, Failure> {
+        guard let easy = curl_easy_init() else {
+            return .failure(Failure(code: 0, message: "curl_easy_init failed", lostAfterData: false))
+        }
+        defer { curl_easy_cleanup(easy) }
+        configure(easy, o)
+        // curl's SMTP connect phase is greeting, EHLO, STARTTLS and AUTH: all of the login.
+        ccurl_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)
+        let rc = curl_easy_perform(easy)
+        if rc == CURLE_OK { return .success(()) }
+        var code = 0
+        ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        return .failure(Failure(code: code, message: String(cString: curl_easy_strerror(rc)), lostAfterData: false))
+    }
+
+    /// The connection, TLS and login options every dialogue shares.
+    private static func configure(_ easy: UnsafeMutableRawPointer, _ o: Options) {
+        ccurl_setopt_str(easy, CURLOPT_URL, "\(o.implicitTLS ? "smtps" : "smtp")://\(o.host):\(o.port)/herald.localhost")
+        ccurl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        ccurl_setopt_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        ccurl_setopt_str(easy, CURLOPT_USERNAME, o.username)
+        ccurl_setopt_str(easy, CURLOPT_PASSWORD, o.password)
+        ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, o.verifyTLS ? 1 : 0)
+        ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, o.verifyTLS ? 2 : 0)
+        if let ca = o.caFile { ccurl_setopt_str(easy, CURLOPT_CAINFO, ca) }
+        ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, o.timeout.milliseconds)
+    }
+
     private final class Upload {
         let data: Data
         var offset = 0
@@ -61,16 +100,7 @@ public struct MailSubmission: Sendable {
             return .failure(Failure(code: 0, message: "curl_easy_init failed", lostAfterData: false))
         }
         defer { curl_easy_cleanup(easy) }
-        ccurl_setopt_str(easy, CURLOPT_URL, "\(o.implicitTLS ? "smtps" : "smtp")://\(o.host):\(o.port)/herald.localhost")
-        ccurl_setopt_str(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
-        ccurl_setopt_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        ccurl_setopt_str(easy, CURLOPT_USERNAME, o.username)
-        ccurl_setopt_str(easy, CURLOPT_PASSWORD, o.password)
-        ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, o.verifyTLS ? 1 : 0)
-        ccurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, o.verifyTLS ? 2 : 0)
-        if let ca = o.caFile { ccurl_setopt_str(easy, CURLOPT_CAINFO, ca) }
-        ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, o.timeout.milliseconds)
+        configure(easy, o)
         ccurl_setopt_str(easy, CURLOPT_MAIL_FROM, "<\(from)>")
         var list: UnsafeMutablePointer<curl_slist>?
         for r in recipients { list = curl_slist_append(list, "<\(r)>") }

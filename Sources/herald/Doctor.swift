@@ -6,7 +6,8 @@ import HeraldStore
 /// `herald doctor`: every check runs, each prints ok or what is wrong.
 enum Doctor {
     static func run(_ raw: [String]) async throws -> Int32 {
-        let args = try Arguments(raw, options: ["config"], flags: ["help"])
+        let args = try Arguments(raw, options: ["config"], flags: ["help", "online"])
+        let online = args.flags.contains("online")
         if args.flags.contains("help") {
             print(Help.doctor)
             return Exit.ok
@@ -43,7 +44,19 @@ enum Doctor {
             print(OutboxCommand.countsLine(try await c.store.outboxCounts()))
             let adapters = try c.daemonAdapters()
             print("ok    adapters: \(config.adapters.map(\.kind).joined(separator: ", ").nilIfEmpty ?? "none configured")")
-            for a in adapters { print("ok    adapter \(a.id): credentials resolve") }
+            for a in adapters {
+                print("ok    adapter \(a.id): credentials resolve")
+                guard online else { continue }
+                let intake = Intake(adapter: a.id, store: c.store, doorbell: Doorbell())
+                do {
+                    if let verdict = try await Self.within(.seconds(30), { try await a.checkOnline(intake: intake) }) {
+                        print("ok    adapter \(a.id) online: \(verdict)")
+                    }
+                } catch {
+                    print("FAIL  adapter \(a.id) online: \(error)")
+                    code = code == Exit.ok ? Exit.unavailable : code
+                }
+            }
         } catch let e as ConfigError {
             print("FAIL  \(e)")
             code = Exit.config
@@ -66,6 +79,24 @@ enum Doctor {
             }
             var root = m.url
             if root.hasSuffix("/v1") { root.removeLast(3) }
+            if online && m.launch == nil {
+                // One token from the model itself: the server is up, the key works, the model exists.
+                do {
+                    let backend = OpenAIBackend(config: m, apiKey: try m.apiKey?.resolve())
+                    let started = ContinuousClock.now
+                    _ = try await Self.within(.seconds(Double(m.timeoutSeconds))) {
+                        try await backend.complete(
+                            ModelRequest(messages: [SessionMessage(role: .user, content: "Say OK.")], maxTokens: 1, sessionID: "herald-doctor"),
+                            onDelta: { _ in })
+                    }
+                    let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
+                    print("ok    model \(name) online: \(m.model.isEmpty ? "its model" : m.model) answered a one-token request in \(ms) ms")
+                } catch {
+                    print("FAIL  model \(name) online: \(error)")
+                    code = code == Exit.ok ? Exit.unavailable : code
+                }
+                continue
+            }
             if m.launch != nil {
                 print("ok    model \(name): started by Herald (\(m.launch![0]))")
                 continue
@@ -85,6 +116,27 @@ enum Doctor {
             }
         }
         return code
+    }
+}
+
+extension Doctor {
+    struct TimedOut: Error, CustomStringConvertible {
+        var after: Duration
+        var description: String { "no answer within \(after)" }
+    }
+
+    /// `body`'s result, or `TimedOut` once `limit` passes (the body is cancelled).
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw TimedOut(after: limit) }
+            return value
+        }
     }
 }
 

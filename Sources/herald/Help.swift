@@ -54,10 +54,13 @@ enum Help {
         """
 
     static let doctor = """
-        Usage: herald doctor [--config PATH]
+        Usage: herald doctor [--online] [--config PATH]
 
         Validates the configuration (errors name file:line), opens the store, checks that each
         model server answers and that each secret reference resolves (values are never shown).
+        With --online it also logs in where it can, each with its own verdict: Telegram getMe,
+        Matrix login and whoami, IMAP login and the mailbox, SMTP login (no mail is sent), an
+        IRC connection and registration (then QUIT), and a one-token request to each model.
         Exits 0 when everything passes, 78 for a configuration error, 69 when a model server or
         secret is unavailable.
         """

@@ -83,8 +83,8 @@ public final class EmailAdapter: ChatAdapter {
         }
     }
 
-    /// One IMAP connection: select, catch up, then IDLE (or poll) and fetch what arrives.
-    private func session(intake: Intake, connected: () -> Void) async throws {
+    /// A logged-in IMAP connection (curl logs in as it connects; TLS is required).
+    private func connect() async throws -> IMAPSession {
         var o = LineConnection.Options(host: config.imap.host, port: config.imap.port, tls: config.imap.implicitTLS)
         o.loginScheme = config.imap.implicitTLS ? "imaps" : "imap"
         o.requireTLS = true
@@ -92,7 +92,30 @@ public final class EmailAdapter: ChatAdapter {
         o.password = password
         o.caFile = config.caFile
         o.framing = .raw
-        let imap = IMAPSession(try await LineConnection(o), maxLiteral: config.maxMessageBytes)
+        return IMAPSession(try await LineConnection(o), maxLiteral: config.maxMessageBytes)
+    }
+
+    /// IMAP: log in and examine the mailbox (read-only, no flag changes); SMTP: log in and
+    /// hang up before any message.
+    public func checkOnline(intake: Intake) async throws -> String? {
+        let imap = try await connect()
+        let examined = try await imap.command("EXAMINE \(IMAPSession.quote(config.mailbox))")
+        let count = examined.lazy.compactMap { r -> Int? in
+            let w = r.text.split(separator: " ")
+            return w.count == 3 && w[2].uppercased() == "EXISTS" ? Int(w[1]) : nil
+        }.first
+        _ = try? await imap.command("LOGOUT", timeout: .seconds(5))
+        var o = MailSubmission.Options(
+            host: config.smtp.host, port: config.smtp.port, implicitTLS: config.smtp.implicitTLS, username: config.user, password: password)
+        o.caFile = config.caFile
+        o.timeout = .seconds(20)
+        try await MailSubmission(o).login()
+        return "IMAP login as \(config.user), \(config.mailbox) has \(count.map(String.init) ?? "?") mails; SMTP login at \(config.smtp.host):\(config.smtp.port)"
+    }
+
+    /// One IMAP connection: select, catch up, then IDLE (or poll) and fetch what arrives.
+    private func session(intake: Intake, connected: () -> Void) async throws {
+        let imap = try await connect()
         wakeIMAP.withLock { $0 = imap.waker }
         defer { wakeIMAP.withLock { $0 = nil } }
         connected()

@@ -200,12 +200,14 @@ public final class IRCAdapter: ChatAdapter {
                 inChannels.withLock { _ = $0.insert(folded) }
                 await intake.linkUp()  // replies that waited for this channel go now
             }
+            // Our JOIN echo carries the hostmask the server prefixes our lines with.
+            if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
+            log.info("joined", ["channel": m.params.first ?? "?"])
         case "PART" where m.nick == link.withLock({ $0?.nick }):
             if let channel = m.params.first { _ = inChannels.withLock { $0.remove(caseMapping.withLock { $0 }.fold(channel)) } }
         case "KICK" where m.params.count > 1 && m.params[1] == link.withLock({ $0?.nick }):
             _ = inChannels.withLock { $0.remove(caseMapping.withLock { $0 }.fold(m.params[0])) }
-            if let mask = m.source { link.withLock { $0?.hostmask.withLock { $0 = mask } } }
-            log.info("joined", ["channel": m.params.first ?? "?"])
+            log.warning("kicked from a channel", ["channel": m.params[0], "by": m.nick ?? "?"])
         default:
             let outcome = try registration.handle(m)
             for line in outcome.send { try await connection.send(Data((line + "\r\n").utf8)) }
@@ -218,6 +220,33 @@ public final class IRCAdapter: ChatAdapter {
                 await intake.linkUp()
             }
         }
+    }
+
+    /// Connects, registers (SASL included when configured) and quits, for `herald doctor
+    /// --online`. A nick taken by a running Herald makes registration fall back to another.
+    public func checkOnline(intake: Intake) async throws -> String? {
+        var options = LineConnection.Options(host: config.host, port: config.port, tls: config.tls)
+        options.caFile = config.caFile
+        let connection = try await LineConnection(options)
+        defer { connection.shutdown() }
+        var registration = Registration(config: config, password: password)
+        for line in registration.start() { try await connection.send(Data((line + "\r\n").utf8)) }
+        for try await raw in connection.lines {
+            guard let m = IRCMessage.parse(raw) else { continue }
+            switch m.command {
+            case "PING": try await connection.send(Data((IRCMessage(command: "PONG", params: m.params).line + "\r\n").utf8))
+            case "ERROR": throw IRCError("server error: \(m.params.last ?? "")")
+            default:
+                let outcome = try registration.handle(m)
+                for line in outcome.send { try await connection.send(Data((line + "\r\n").utf8)) }
+                if let nick = outcome.registeredAs {
+                    try? await connection.send(Data("QUIT :herald doctor\r\n".utf8))
+                    let account = registration.account.map { ", SASL account \($0)" } ?? ""
+                    return "registered at \(config.host):\(config.port) as \(nick)\(account)"
+                }
+            }
+        }
+        throw IRCError("the server closed the connection before registration finished")
     }
 
     /// A PRIVMSG as an inbound message, or nil when it is not for us.

@@ -106,6 +106,12 @@ public final class MatrixAdapter: ChatAdapter {
         return api
     }
 
+    public func checkOnline(intake: Intake) async throws -> String? {
+        _ = try await login(intake: intake)
+        let name = displayName.withLock { $0 }.map { " (\($0))" } ?? ""
+        return "whoami: \(me.withLock { $0 } ?? "?")\(name) on \(config.homeserver)"
+    }
+
     /// Accepts invites from allowlisted users; others are declined.
     private func handleInvites(_ sync: [String: Any], api: MatrixClient) async throws {
         let invites = (sync["rooms"] as? [String: Any])?["invite"] as? [String: Any] ?? [:]

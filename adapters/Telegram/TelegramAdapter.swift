@@ -106,6 +106,11 @@ public final class TelegramAdapter: ChatAdapter {
         }
     }
 
+    public func checkOnline(intake: Intake) async throws -> String? {
+        let info = try await api.call("getMe") as? [String: Any] ?? [:]
+        return "getMe: the bot @\(info["username"] as? String ?? "?") (id \((info["id"] as? NSNumber)?.int64Value ?? 0))"
+    }
+
     /// Pieces of a long paste waiting for the rest, and since when: kept in the adapter's
     /// state so a restart neither loses nor answers them on their own before the wait is over.
     struct Held: Codable, Equatable {

@@ -90,6 +90,10 @@ public protocol ChatAdapter: Sendable {
     func encodedSize(of chunk: OutgoingChunk) -> Int
     /// Shows reply text as it streams (adapters with `capabilities.streaming`).
     func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async
+    /// Logs in to the platform once and says as whom, for `herald doctor --online`: nothing
+    /// is sent to anyone and nothing is committed (a first Matrix login keeps its device and
+    /// token, as `herald run` would). Nil when the adapter has nothing to log in to.
+    func checkOnline(intake: Intake) async throws -> String?
 }
 
 extension ChatAdapter {
@@ -101,6 +105,7 @@ extension ChatAdapter {
     public func messageLimit(for conversation: ConversationRef) -> Int { capabilities.maxMessageLength }
     public func encodedSize(of chunk: OutgoingChunk) -> Int { chunk.chunk.text.utf8.count + chunk.chunk.plain.utf8.count }
     public func draft(_ delta: String, for inboxID: Int64, in conversation: ConversationRef) async {}
+    public func checkOnline(intake: Intake) async throws -> String? { nil }
 }
 
 /// What an adapter commits through: the store, plus a wake-up for the gateway's lanes.
