@@ -244,5 +244,14 @@ enum Migrations {
           WHERE key IN ('access_token', 'device_id', 'encrypted_rooms', 'instance')
              OR substr(key, 1, 4) IN ('msg:') OR substr(key, 1, 7) = 'thread:' OR substr(key, 1, 9) = 'released:';
         """,
+        // 7: jobs that tell the truth: where each came from, pause time, removal, run policy
+        """
+        ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT 'chat';
+        ALTER TABLE jobs ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN notify_failures INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE jobs ADD COLUMN deadline_seconds REAL;
+        ALTER TABLE jobs ADD COLUMN paused_at REAL;
+        ALTER TABLE jobs ADD COLUMN removed_at REAL;
+        """,
     ]
 }

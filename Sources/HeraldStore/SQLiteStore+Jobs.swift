@@ -3,7 +3,8 @@ import HeraldCore
 
 extension SQLiteStore {
     private static let jobColumns = """
-        id, name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at
+        id, name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at,
+        origin, catch_up, notify_failures, deadline_seconds, paused_at, removed_at
         """
 
     @discardableResult
@@ -12,18 +13,22 @@ extension SQLiteStore {
         let values: [SQLValue] = [
             .text(job.name), .text(job.schedule), .text(job.timeZone), .text(job.profile), .text(job.prompt), .text(job.target.key),
             list(job.toolsets), list(job.skills), job.model.sql, .int(job.freshSession ? 1 : 0), .int(job.enabled ? 1 : 0),
-            .real(job.createdAt.timeIntervalSince1970),
+            .real(job.createdAt.timeIntervalSince1970), .text(job.origin.rawValue), .int(job.catchUp ? 1 : 0),
+            .int(job.notifyFailures ? 1 : 0), job.deadline.map { .real($0) } ?? .null,
         ]
         try db.transaction {
             if replace {
                 // A config edit keeps the job's id (and so its history) and its paused state.
                 try db.query(
                     """
-                    INSERT INTO jobs (name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    INSERT INTO jobs (name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at,
+                        origin, catch_up, notify_failures, deadline_seconds)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT (name) DO UPDATE SET schedule = excluded.schedule, time_zone = excluded.time_zone,
                         profile = excluded.profile, prompt = excluded.prompt, target = excluded.target, toolsets = excluded.toolsets,
-                        skills = excluded.skills, model = excluded.model, fresh_session = excluded.fresh_session
+                        skills = excluded.skills, model = excluded.model, fresh_session = excluded.fresh_session,
+                        origin = excluded.origin, catch_up = excluded.catch_up, notify_failures = excluded.notify_failures,
+                        deadline_seconds = excluded.deadline_seconds, removed_at = NULL
                     """, values)
             } else {
                 guard try db.query("SELECT 1 FROM jobs WHERE name = ?", [.text(job.name)]).isEmpty else {
@@ -31,8 +36,9 @@ extension SQLiteStore {
                 }
                 try db.query(
                     """
-                    INSERT INTO jobs (name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    INSERT INTO jobs (name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at,
+                        origin, catch_up, notify_failures, deadline_seconds)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     """, values)
             }
         }
@@ -40,7 +46,7 @@ extension SQLiteStore {
     }
 
     public func jobs() throws -> [Job] {
-        try db.query("SELECT \(Self.jobColumns) FROM jobs ORDER BY name").compactMap(Self.job(from:))
+        try db.query("SELECT \(Self.jobColumns) FROM jobs WHERE removed_at IS NULL ORDER BY name").compactMap(Self.job(from:))
     }
 
     public func job(named name: String) throws -> Job? {
@@ -54,12 +60,37 @@ extension SQLiteStore {
             id: r[0].int ?? 0, name: r[1].string ?? "", schedule: r[2].string ?? "", timeZone: r[3].string ?? "UTC",
             profile: r[4].string ?? "", prompt: r[5].string ?? "", target: target, toolsets: list(r[7]), skills: list(r[8]),
             model: r[9].string, freshSession: r[10].int == 1, enabled: r[11].int == 1,
-            createdAt: Date(timeIntervalSince1970: r[12].double ?? 0))
+            createdAt: Date(timeIntervalSince1970: r[12].double ?? 0), origin: Job.Origin(rawValue: r[13].string ?? "") ?? .chat,
+            catchUp: r[14].int == 1, notifyFailures: r[15].int != 0, deadline: r[16].double,
+            pausedAt: r[17].double.map { Date(timeIntervalSince1970: $0) }, removedAt: r[18].double.map { Date(timeIntervalSince1970: $0) })
     }
 
-    public func setJobEnabled(_ name: String, _ enabled: Bool) throws -> Bool {
-        try db.query("UPDATE jobs SET enabled = ? WHERE name = ?", [.int(enabled ? 1 : 0), .text(name)])
+    public func setJobEnabled(_ name: String, _ enabled: Bool, at now: Date) throws -> Bool {
+        // Pausing twice keeps the first pause's time: the runs skipped are from then on.
+        try db.query(
+            "UPDATE jobs SET enabled = ?, paused_at = CASE WHEN ? THEN NULL ELSE coalesce(paused_at, ?) END WHERE name = ? AND removed_at IS NULL",
+            [.int(enabled ? 1 : 0), .int(enabled ? 1 : 0), .real(now.timeIntervalSince1970), .text(name)])
         return db.changes == 1
+    }
+
+    public func removeConfigJobs(keeping: Set<String>, at now: Date) throws -> [String] {
+        try db.transaction {
+            let gone = try db.query("SELECT name FROM jobs WHERE origin = 'config' AND removed_at IS NULL").compactMap { $0[0].string }
+                .filter { !keeping.contains($0) }
+            for name in gone {
+                try db.query("UPDATE jobs SET removed_at = ?, enabled = 0 WHERE name = ?", [.real(now.timeIntervalSince1970), .text(name)])
+            }
+            return gone
+        }
+    }
+
+    public func hasUnfinishedRun(_ job: Job) throws -> Bool {
+        try !db.query(
+            """
+            SELECT 1 FROM job_runs r JOIN inbox i ON i.id = r.inbox_id
+            WHERE r.job_id = ? AND r.state = 'claimed' AND i.state = 'pending' LIMIT 1
+            """, [.int(job.id)]
+        ).isEmpty
     }
 
     public func deleteJob(_ name: String) throws -> Bool {
@@ -107,7 +138,7 @@ extension SQLiteStore {
                    (SELECT model FROM usage u WHERE u.inbox_id = r.inbox_id ORDER BY u.id DESC LIMIT 1),
                    (SELECT sum(prompt_tokens) FROM usage u WHERE u.inbox_id = r.inbox_id),
                    (SELECT sum(completion_tokens) FROM usage u WHERE u.inbox_id = r.inbox_id),
-                   o.state, o.platform_message_id, o.last_error
+                   o.state, o.platform_message_id, o.last_error, i.attempts
             FROM job_runs r JOIN jobs j ON j.id = r.job_id
             LEFT JOIN inbox i ON i.id = r.inbox_id
             LEFT JOIN outbox o ON o.id = (SELECT max(id) FROM outbox WHERE inbox_id = r.inbox_id)
@@ -126,7 +157,7 @@ extension SQLiteStore {
                 startedAt: r[4].double.map { Date(timeIntervalSince1970: $0) }, endedAt: r[6].double.map { Date(timeIntervalSince1970: $0) },
                 output: r[8].string, error: r[3].string ?? r[7].string, model: r[9].string, promptTokens: Int(r[10].int ?? 0),
                 completionTokens: Int(r[11].int ?? 0), delivery: r[12].string.flatMap(OutboxState.init(rawValue:)),
-                platformMessageID: r[13].string, deliveryError: r[14].string)
+                platformMessageID: r[13].string, deliveryError: r[14].string, attempts: Int(r[15].int ?? 0))
         }
     }
 

@@ -134,7 +134,14 @@ struct Composition {
     }
 
     /// Puts the config's `[[jobs]]` into the store (an edited job keeps its history and pause).
+    /// The config file owns its jobs: each is saved (a paused one stays paused), and a config
+    /// job no longer in the file is marked removed, its history kept.
     func syncJobs() async throws {
-        for job in config.jobs { try await store.saveJob(job, replace: true) }
+        for var job in config.jobs {
+            job.origin = .config
+            try await store.saveJob(job, replace: true)
+        }
+        let gone = try await store.removeConfigJobs(keeping: Set(config.jobs.map(\.name)), at: Date())
+        if !gone.isEmpty { Logger("cron").info("jobs removed from the config no longer run; their history is kept", ["jobs": gone.joined(separator: ",")]) }
     }
 }

@@ -76,7 +76,7 @@ import Testing
         #expect(r[0].hasPrefix("Scheduled scan (every 20m in "))
         #expect(r[1] == "That schedule does not work: 61 is out of range for the minute field (0-59)")
         #expect(r[2].contains("scan: every 20m") && r[2].contains("next "))
-        #expect(r[3] == "Job scan paused.")
+        #expect(r[3] == "Job scan paused: its runs are skipped until you resume it.")
         #expect(r[4].contains("paused"))
         #expect(r[5] == "scan has not run yet.")
         #expect(r[6].hasPrefix("No job 'nothing' delivers here"))

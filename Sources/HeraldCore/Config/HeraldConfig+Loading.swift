@@ -173,7 +173,9 @@ extension HeraldConfig {
                 Job(
                     name: name, schedule: schedule, timeZone: zone, profile: profile, prompt: try r.requiredString("prompt"), target: target,
                     toolsets: toolsets, skills: try r.strings("skills"), model: model, freshSession: try r.bool("fresh_session") ?? true,
-                    enabled: try r.bool("enabled") ?? true))
+                    enabled: try r.bool("enabled") ?? true, origin: .config, catchUp: try r.bool("catch_up") ?? false,
+                    notifyFailures: try r.bool("notify_failures") ?? true,
+                    deadline: try r.int("deadline_minutes", range: 1...525_600).map { TimeInterval($0) * 60 }))
             try r.finish()
         }
         guard Set(jobs.map(\.name)).count == jobs.count else { throw root.error("jobs", "two [[jobs]] have the same name") }

@@ -31,6 +31,7 @@ public final class Scheduler: Sendable {
         self.grace = grace
         self.rescan = rescan
         self.inboxBell = inboxBell
+        self.startedAt = clock.now()
     }
 
     public func run() async throws {
@@ -54,6 +55,11 @@ public final class Scheduler: Sendable {
     }
 
     /// Claims every run that is due now; returns the earliest future due time.
+    ///
+    /// A job runs one run at a time: while a run waits (for a model that is down, say), the
+    /// job's later due times are not claimed behind it. When it ends (the gateway rings
+    /// `changed`), the latest due time is claimed and the ones passed over are recorded as
+    /// skipped with the reason, or with `catch_up` each is run in turn.
     @discardableResult
     public func tick() async throws -> Date? {
         let now = clock.now()
@@ -66,18 +72,25 @@ public final class Scheduler: Sendable {
             let last = try await store.lastJobRun(job)
             guard var due = schedule.next(after: last ?? job.createdAt, in: zone, anchor: job.createdAt) else { continue }
             if due <= now {
-                // The latest due time not after now; the ones before it are passed over.
-                var passed = 0
-                while passed < 10_000, let following = schedule.next(after: due, in: zone, anchor: job.createdAt), following <= now {
-                    due = following
-                    passed += 1
+                if try await store.hasUnfinishedRun(job) { continue }  // the run in flight ends first
+                // The due times not after now, oldest first (bounded: a job every second, down a week).
+                var passed: [Date] = [due]
+                while passed.count < 10_000, let following = schedule.next(after: passed[passed.count - 1], in: zone, anchor: job.createdAt),
+                    following <= now
+                {
+                    passed.append(following)
                 }
-                if passed > 0 { log.warning("runs missed while Herald was down are not repeated", ["job": job.name, "missed": "\(passed)"]) }
-                if now.timeIntervalSince(due) <= grace {
-                    try await claim(job, due: due, zone: zone)
+                if job.catchUp {
+                    due = passed[0]
                 } else {
-                    try await store.skipJobRun(job, scheduledFor: due, reason: "missed while Herald was down (more than \(Int(grace / 60)) minutes late)")
-                    log.warning("a missed run is outside the grace window; recorded as skipped", ["job": job.name, "due": due.formatted(.iso8601)])
+                    due = passed[passed.count - 1]
+                    try await skip(job, passed.dropLast(), now: now)
+                }
+                if now.timeIntervalSince(due) <= grace {
+                    try await claim(job, due: due, zone: zone, schedule: schedule)
+                } else {
+                    try await store.skipJobRun(job, scheduledFor: due, reason: lateReason(due, now: now))
+                    log.warning("a run is outside the grace window; recorded as skipped", ["job": job.name, "due": due.formatted(.iso8601)])
                 }
                 guard let following = schedule.next(after: due, in: zone, anchor: job.createdAt) else { continue }
                 due = following
@@ -87,12 +100,52 @@ public final class Scheduler: Sendable {
         return earliest
     }
 
-    /// Claims one run and commits its inbound event; returns false when it was claimed already.
-    @discardableResult
-    func claim(_ job: Job, due: Date, zone: TimeZone) async throws -> Bool {
-        guard try await store.claimJobRun(job, scheduledFor: due, event: Self.event(for: job, due: due, now: clock.now(), zone: zone)) != nil else {
-            return false
+    /// When this scheduler started: a due time before it was missed while Herald was down.
+    let startedAt: Date
+
+    /// Why a due time was not run: Herald was down then, or an earlier run still waited.
+    func lateReason(_ due: Date, now: Date) -> String {
+        let minutes = Int(grace / 60)
+        let late = "more than \(minutes) minute\(minutes == 1 ? "" : "s") late"
+        return due < startedAt ? "missed while Herald was down (\(late))" : "an earlier run was still unfinished (\(late))"
+    }
+
+    /// Records due times passed over (the newest 50 of them; a count of the rest in the log).
+    private func skip(_ job: Job, _ due: ArraySlice<Date>, now: Date) async throws {
+        guard !due.isEmpty else { return }
+        for d in due.suffix(50) {
+            let reason =
+                d < startedAt ? "missed while Herald was down" : "its time passed while an earlier run was still unfinished"
+            try await store.skipJobRun(job, scheduledFor: d, reason: reason)
         }
+        log.warning("due runs passed over are not repeated (catch_up = false)", ["job": job.name, "skipped": "\(due.count)"])
+    }
+
+    /// Resumes a paused job: every due time since the pause began is recorded as skipped
+    /// (paused), so none fires on resume and none looks missed while Herald was down.
+    public static func resume(_ job: Job, store: any JobStore, now: Date) async throws -> Bool {
+        if let since = job.pausedAt, let schedule = try? Schedule(job.schedule), let zone = TimeZone(identifier: job.timeZone) {
+            let last = try await store.lastJobRun(job)
+            var due = schedule.next(after: max(since, last ?? job.createdAt), in: zone, anchor: job.createdAt)
+            var skipped: [Date] = []
+            while let d = due, d <= now, skipped.count < 10_000 {
+                skipped.append(d)
+                due = schedule.next(after: d, in: zone, anchor: job.createdAt)
+            }
+            // The newest ones are what a person looks for; the last one bounds the next run.
+            for d in skipped.suffix(50) { try await store.skipJobRun(job, scheduledFor: d, reason: "paused") }
+        }
+        return try await store.setJobEnabled(job.name, true, at: now)
+    }
+
+    /// Claims one run and commits its inbound event; returns false when it was claimed already.
+    /// The run's deadline is the job's own, else its next due time.
+    @discardableResult
+    func claim(_ job: Job, due: Date, zone: TimeZone, schedule: Schedule?) async throws -> Bool {
+        let next = schedule?.next(after: due, in: zone, anchor: job.createdAt)
+        let deadline = job.deadline.map { due.addingTimeInterval($0) } ?? next ?? due.addingTimeInterval(3600)
+        let event = Self.event(for: job, due: due, now: clock.now(), zone: zone, deadline: deadline)
+        guard try await store.claimJobRun(job, scheduledFor: due, event: event) != nil else { return false }
         log.info("job run claimed", ["job": job.name, "due": due.formatted(.iso8601)])
         inboxBell.ring()
         return true
@@ -101,21 +154,17 @@ public final class Scheduler: Sendable {
     /// Runs a job now (`/cron run`), outside its schedule.
     public func runNow(_ job: Job) async throws -> Bool {
         let zone = TimeZone(identifier: job.timeZone) ?? .current
-        return try await claim(job, due: clock.now(), zone: zone)
+        return try await claim(job, due: clock.now(), zone: zone, schedule: try? Schedule(job.schedule))
     }
 
     /// The run's message: the real date and time in the job's zone, then the prompt. The date is
-    /// here, in the user message, never in the cacheable system prompt.
-    static func event(for job: Job, due: Date, now: Date, zone: TimeZone) -> InboundMessage {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = zone
-        f.dateFormat = "EEEE d MMMM yyyy, HH:mm"
-        // The zone as the person wrote it (Foundation may call UTC "GMT").
-        let text = "Scheduled job \"\(job.name)\". It is now \(f.string(from: now)) (\(job.timeZone)).\n\n\(job.prompt)"
+    /// here, in the user message, never in the cacheable system prompt; the gateway writes it
+    /// again with the time the model is really asked (`JobEvent.text(at:)`).
+    static func event(for job: Job, due: Date, now: Date, zone: TimeZone, deadline: Date? = nil) -> InboundMessage {
+        let event = JobEvent(job, deadline: deadline)
         return InboundMessage(
             conversation: job.sessionConversation, sender: Sender(id: "job:\(job.name)", displayName: "scheduler"),
-            eventID: "job:\(job.id):\(Int64((due.timeIntervalSince1970 * 1000).rounded()))", text: text, receivedAt: now,
-            job: JobEvent(job))
+            eventID: "job:\(job.id):\(Int64((due.timeIntervalSince1970 * 1000).rounded()))", text: event.text(at: now) ?? job.prompt,
+            receivedAt: now, job: event)
     }
 }

@@ -21,12 +21,37 @@ public struct Job: Sendable, Equatable, Codable {
     public var freshSession: Bool
     public var enabled: Bool
     public var createdAt: Date
+    /// Where the job was made: the config file owns its jobs (a start removes the ones no
+    /// longer in it, and `cron delete` refuses them); chat and CLI jobs are the store's.
+    public var origin: Origin
+    /// Run every missed due time in order after a wait (true), or only the latest, the others
+    /// recorded as skipped (false, the default: a 09:00 brief at 11:00 is no brief).
+    public var catchUp: Bool
+    /// Tell the target chat when a run fails (once per failure streak).
+    public var notifyFailures: Bool
+    /// How long a run may keep retrying an unreachable model, from its due time (nil: until
+    /// the next run is due).
+    public var deadline: TimeInterval?
+    /// Since when the job is paused (nil while it runs).
+    public var pausedAt: Date?
+    /// When a start found this config job gone from the file: it no longer runs or lists, and
+    /// its history stays readable.
+    public var removedAt: Date?
+
+    public enum Origin: String, Sendable, Codable { case config, chat, cli }
 
     public init(
         id: Int64 = 0, name: String, schedule: String, timeZone: String = TimeZone.current.identifier, profile: String,
         prompt: String, target: ConversationRef, toolsets: [String]? = nil, skills: [String]? = nil, model: String? = nil,
-        freshSession: Bool = true, enabled: Bool = true, createdAt: Date = Date()
+        freshSession: Bool = true, enabled: Bool = true, createdAt: Date = Date(), origin: Origin = .chat, catchUp: Bool = false,
+        notifyFailures: Bool = true, deadline: TimeInterval? = nil, pausedAt: Date? = nil, removedAt: Date? = nil
     ) {
+        self.removedAt = removedAt
+        self.origin = origin
+        self.catchUp = catchUp
+        self.notifyFailures = notifyFailures
+        self.deadline = deadline
+        self.pausedAt = pausedAt
         self.id = id
         self.name = name
         self.schedule = schedule
@@ -40,6 +65,29 @@ public struct Job: Sendable, Equatable, Codable {
         self.freshSession = freshSession
         self.enabled = enabled
         self.createdAt = createdAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, schedule, timeZone, profile, prompt, target, toolsets, skills, model, freshSession, enabled, createdAt
+        case origin, catchUp, notifyFailures, deadline, pausedAt, removedAt
+    }
+
+    /// Drafts stored before a field existed still decode, with its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(Int64.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
+            schedule: try c.decode(String.self, forKey: .schedule), timeZone: try c.decode(String.self, forKey: .timeZone),
+            profile: try c.decode(String.self, forKey: .profile), prompt: try c.decode(String.self, forKey: .prompt),
+            target: try c.decode(ConversationRef.self, forKey: .target), toolsets: try c.decodeIfPresent([String].self, forKey: .toolsets),
+            skills: try c.decodeIfPresent([String].self, forKey: .skills), model: try c.decodeIfPresent(String.self, forKey: .model),
+            freshSession: try c.decode(Bool.self, forKey: .freshSession), enabled: try c.decode(Bool.self, forKey: .enabled),
+            createdAt: try c.decode(Date.self, forKey: .createdAt),
+            origin: try c.decodeIfPresent(Origin.self, forKey: .origin) ?? .chat,
+            catchUp: try c.decodeIfPresent(Bool.self, forKey: .catchUp) ?? false,
+            notifyFailures: try c.decodeIfPresent(Bool.self, forKey: .notifyFailures) ?? true,
+            deadline: try c.decodeIfPresent(TimeInterval.self, forKey: .deadline),
+            pausedAt: try c.decodeIfPresent(Date.self, forKey: .pausedAt), removedAt: try c.decodeIfPresent(Date.self, forKey: .removedAt))
     }
 
     /// The conversation whose session the job's runs live in: the target's adapter, a chat of
@@ -59,8 +107,19 @@ public struct JobEvent: Sendable, Codable, Equatable {
     public var toolsets: [String]?
     public var skills: [String]?
     public var model: String?
+    /// When the run stops retrying an unreachable model and is recorded failed.
+    public var deadline: Date?
+    /// The job's prompt and zone, so the run's message can say the time the model is really
+    /// asked, not the time the run was claimed.
+    public var prompt: String?
+    public var timeZone: String?
+    public var notifyFailures: Bool?
 
-    public init(_ job: Job) {
+    public init(_ job: Job, deadline: Date? = nil) {
+        self.deadline = deadline
+        self.prompt = job.prompt
+        self.timeZone = job.timeZone
+        self.notifyFailures = job.notifyFailures
         self.job = job.name
         self.profile = job.profile
         self.deliverTo = job.target
@@ -68,6 +127,20 @@ public struct JobEvent: Sendable, Codable, Equatable {
         self.toolsets = job.toolsets
         self.skills = job.skills
         self.model = job.model
+    }
+}
+
+extension JobEvent {
+    /// The run's message as the model reads it at `now`: the date and time then, in the
+    /// job's zone (as the person wrote the zone; Foundation may call UTC "GMT"), then the
+    /// prompt. Nil for a run committed before the prompt was kept in the event.
+    public func text(at now: Date) -> String? {
+        guard let prompt, let timeZone, let zone = TimeZone(identifier: timeZone) else { return nil }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = "EEEE d MMMM yyyy, HH:mm"
+        return "Scheduled job \"\(job)\". It is now \(f.string(from: now)) (\(timeZone)).\n\n\(prompt)"
     }
 }
 
@@ -81,7 +154,8 @@ public struct JobRun: Sendable, Equatable {
         case done
         /// The turn failed; `error` says why.
         case failed
-        /// Missed while Herald was down, outside the grace window.
+        /// Not run: missed while Herald was down, paused, or passed while an earlier run waited
+        /// (`error` says which).
         case skipped
     }
 
@@ -100,12 +174,15 @@ public struct JobRun: Sendable, Equatable {
     public var delivery: OutboxState?
     public var platformMessageID: String?
     public var deliveryError: String?
+    /// Failed attempts so far (a running run with attempts is retrying; `error` is the last).
+    public var attempts: Int
 
     public init(
         id: Int64, job: String, scheduledFor: Date, state: State, startedAt: Date? = nil, endedAt: Date? = nil, output: String? = nil,
         error: String? = nil, model: String? = nil, promptTokens: Int = 0, completionTokens: Int = 0, delivery: OutboxState? = nil,
-        platformMessageID: String? = nil, deliveryError: String? = nil
+        platformMessageID: String? = nil, deliveryError: String? = nil, attempts: Int = 0
     ) {
+        self.attempts = attempts
         self.id = id
         self.job = job
         self.scheduledFor = scheduledFor

@@ -41,11 +41,16 @@ extension Gateway {
             guard words.count == 2 else { return "Usage: /cron \(verb) NAME" }
             guard let job = find(words[1]) else { return "No job '\(words[1])' delivers here. /cron list shows them." }
             switch verb {
-            case "pause", "resume":
-                _ = try await store.setJobEnabled(job.name, verb == "resume")
+            case "pause":
+                _ = try await store.setJobEnabled(job.name, false, at: wallClockNow)
                 scheduler.changed.ring()
-                return "Job \(job.name) \(verb == "pause" ? "paused" : "resumed")."
+                return "Job \(job.name) paused: its runs are skipped until you resume it."
+            case "resume":
+                _ = try await Scheduler.resume(job, store: store, now: wallClockNow)
+                scheduler.changed.ring()
+                return "Job \(job.name) resumed; runs due while it was paused are skipped, not made up."
             case "delete":
+                if job.origin == .config { return Self.configJobNotDeleted(job.name) }
                 _ = try await store.deleteJob(job.name)
                 scheduler.changed.ring()
                 return "Job \(job.name) deleted, with its history."
@@ -60,6 +65,12 @@ extension Gateway {
     }
 
     var wallClockNow: Date { scheduler.clock.now() }
+
+    /// A job the config file defines is the file's: deleting it here would last until the next
+    /// start, which puts it back.
+    public static func configJobNotDeleted(_ name: String) -> String {
+        "\(name) is defined in the config file: remove its [[jobs]] entry there (the next start drops it and keeps its history), or pause it."
+    }
 
     private func create(_ job: Job) async throws -> String {
         guard !job.name.isEmpty, job.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -93,10 +104,12 @@ extension Gateway {
     }
 
     /// One history line: what happened and whether the result really arrived.
-    public static func describe(_ run: JobRun, zone: String) -> String {
-        let when = local(run.scheduledFor, zone)
+    public static func describe(_ run: JobRun, zone: String, utc: Bool = false) -> String {
+        let when = utc ? local(run.scheduledFor, "UTC") : local(run.scheduledFor, zone)
         switch run.state {
         case .skipped: return "\(when) skipped: \(run.error ?? "missed")"
+        case .running where run.attempts > 0:
+            return "\(when) retrying (attempt \(run.attempts + 1) next): \(run.error ?? "unknown error")"
         case .running: return "\(when) running"
         case .failed: return "\(when) failed: \(run.error ?? "unknown error")"
         case .done:
@@ -109,12 +122,13 @@ extension Gateway {
         }
     }
 
-    /// A moment as wall-clock time in `zone`.
+    /// A moment as wall-clock time in `zone`, to the second and with its UTC offset, so the
+    /// two 02:30s of a fall-back night, or two runs of an `every 5s` job, read apart.
     public static func local(_ date: Date, _ zone: String) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: zone) ?? .current
-        f.dateFormat = "yyyy-MM-dd HH:mm"
+        f.dateFormat = "yyyy-MM-dd HH:mm:ssxxxxx"
         return f.string(from: date)
     }
 

@@ -26,6 +26,8 @@ extension Gateway {
             do {
                 try await turn(entry, adapter: adapter, interrupted: interrupted > 0)
                 deliveryBell.ring()
+                // One run of a job at a time: the next may be claimed now.
+                if message.job != nil { scheduler.changed.ring() }
                 return
             } catch _ where turns.wasStopped(entry.id) {
                 // `/stop` cancelled this turn: it is finished, not retried; /stop's reply says so.
@@ -33,14 +35,24 @@ extension Gateway {
                 return
             } catch let e as ModelError {
                 attempts = (try? await store.recordInboxAttempt(entry.id, error: e.description)) ?? attempts + 1
-                if e.code != .unavailable && attempts >= settings.badResponseMaxAttempts {
+                if let job = message.job {
+                    // A job retries until its deadline (never behind a person's chat), and says
+                    // in its own words that it failed.
+                    let giveUp = e.code != .unavailable && attempts >= settings.badResponseMaxAttempts
+                    let next = settings.modelBackoff.delay(after: attempts).seconds
+                    if giveUp || job.deadline.map({ wallClockNow.addingTimeInterval(next) >= $0 }) ?? false {
+                        await failJobRun(entry, job: job, error: e, attempts: attempts)
+                        return
+                    }
+                    log.warning("a job's model call failed; retrying before its deadline", ["job": job.job, "attempt": "\(attempts)", "error": e.description])
+                } else if e.code != .unavailable && attempts >= settings.badResponseMaxAttempts {
                     log.error("giving up on a message after repeated model errors", ["inbox": "\(entry.id)", "error": e.description])
                     await closeWithNotice(
                         entry, .failed, error: e.description,
                         notice: "Sorry, I could not answer that: the model kept failing (\(e.code.rawValue)).")
                     return
                 }
-                if e.code == .unavailable && !toldUserModelIsDown {
+                if e.code == .unavailable && !toldUserModelIsDown && message.job == nil {
                     toldUserModelIsDown = true
                     log.warning("model unavailable; the message is kept and retried", ["inbox": "\(entry.id)", "error": e.description])
                     _ = try? await store.enqueue([
@@ -67,6 +79,27 @@ extension Gateway {
                 return
             }
         }
+    }
+
+    /// Records a job's run failed and, when the job wants it, tells its target chat which job
+    /// failed and why: once per failure streak (not again while the runs before kept failing).
+    private func failJobRun(_ entry: InboxEntry, job: JobEvent, error: ModelError, attempts: Int) async {
+        let why: String
+        switch error.code {
+        case .unavailable: why = "the model server could not be reached or kept failing (\(error.message.prefix(120)))"
+        case .contextExceeded: why = "the prompt did not fit the model's window"
+        case .badResponse, .rejected: why = "the model refused or answered nonsense (\(error.message.prefix(120)))"
+        }
+        let reason = "\(why), after \(attempts) attempt\(attempts == 1 ? "" : "s")"
+        log.error("a job's run failed", ["job": job.job, "inbox": "\(entry.id)", "error": error.description])
+        var notice: String?
+        if job.notifyFailures ?? true {
+            let runs = (try? await store.jobRuns(job.job, limit: 10)) ?? []
+            let earlier = runs.first { $0.state != .skipped && $0.state != .running }
+            if earlier?.state != .failed { notice = "Scheduled job \"\(job.job)\" failed: \(reason). Its history: /cron history \(job.job)" }
+        }
+        await closeWithNotice(entry, .failed, error: reason, notice: notice)
+        scheduler.changed.ring()
     }
 
     private func closeWithNotice(
@@ -160,7 +193,8 @@ extension Gateway {
         // In a group the model must tell people apart: each turn says who spoke (identity stays
         // the stable id; the name is only for reading, and sits in the turn, never in the cached
         // system prompt).
-        let text = Self.withAttachments(message)
+        // A job's run says the time the model is asked now, not when the run was claimed.
+        let text = message.job?.text(at: wallClockNow) ?? Self.withAttachments(message)
         let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(text)" : text
         let streaming = adapter.capabilities.streaming && message.job == nil
         let outcome = try await agent.respond(

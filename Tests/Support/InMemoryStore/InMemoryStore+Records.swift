@@ -50,6 +50,8 @@ extension InMemoryStore {
             var kept = job
             kept.id = jobRows[i].id
             kept.enabled = jobRows[i].enabled  // a config edit keeps the paused state
+            kept.pausedAt = jobRows[i].pausedAt
+            kept.removedAt = nil
             jobRows[i] = kept
             return kept
         }
@@ -59,11 +61,28 @@ extension InMemoryStore {
         return new
     }
 
-    public func jobs() -> [Job] { jobRows.sorted { $0.name < $1.name } }
+    public func jobs() -> [Job] { jobRows.filter { $0.removedAt == nil }.sorted { $0.name < $1.name } }
     public func job(named name: String) -> Job? { jobRows.first { $0.name == name } }
 
-    public func setJobEnabled(_ name: String, _ enabled: Bool) -> Bool {
-        guard let i = jobRows.firstIndex(where: { $0.name == name }) else { return false }
+    public func removeConfigJobs(keeping: Set<String>, at now: Date) -> [String] {
+        var gone: [String] = []
+        for i in jobRows.indices where jobRows[i].origin == .config && jobRows[i].removedAt == nil && !keeping.contains(jobRows[i].name) {
+            jobRows[i].removedAt = now
+            jobRows[i].enabled = false
+            gone.append(jobRows[i].name)
+        }
+        return gone
+    }
+
+    public func hasUnfinishedRun(_ job: Job) -> Bool {
+        runs.contains { r in
+            r.job == job.name && r.skipped == nil && inbox.contains { $0.entry.id == r.inboxID && $0.state == "pending" }
+        }
+    }
+
+    public func setJobEnabled(_ name: String, _ enabled: Bool, at now: Date) -> Bool {
+        guard let i = jobRows.firstIndex(where: { $0.name == name && $0.removedAt == nil }) else { return false }
+        jobRows[i].pausedAt = enabled ? nil : jobRows[i].pausedAt ?? now
         jobRows[i].enabled = enabled
         return true
     }
@@ -102,7 +121,7 @@ extension InMemoryStore {
                 error: r.skipped ?? row?.error, model: used.last?.model, promptTokens: used.reduce(0) { $0 + $1.promptTokens },
                 completionTokens: used.reduce(0) { $0 + $1.completionTokens }, delivery: delivery?.state,
                 platformMessageID: delivery.flatMap { $0.platformIDs.isEmpty ? nil : $0.platformIDs.joined(separator: ",") },
-                deliveryError: delivery?.error)
+                deliveryError: delivery?.error, attempts: row?.entry.attempts ?? 0)
         }
     }
 

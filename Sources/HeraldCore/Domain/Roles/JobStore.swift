@@ -5,10 +5,18 @@ public protocol JobStore: Sendable {
     /// Adds a job; a job with the same name is an error unless `replace` (config sync).
     @discardableResult
     func saveJob(_ job: Job, replace: Bool) async throws -> Job
+    /// The jobs that exist (not those removed from the config).
     func jobs() async throws -> [Job]
+    /// A job by name, a removed one too (its history stays readable).
     func job(named name: String) async throws -> Job?
-    func setJobEnabled(_ name: String, _ enabled: Bool) async throws -> Bool
+    /// Pauses (recording since when) or resumes a job; false when there is none.
+    func setJobEnabled(_ name: String, _ enabled: Bool, at now: Date) async throws -> Bool
     func deleteJob(_ name: String) async throws -> Bool
+    /// Marks the config jobs not named in `keeping` removed (they stop; history stays);
+    /// returns their names.
+    func removeConfigJobs(keeping: Set<String>, at now: Date) async throws -> [String]
+    /// Whether a claimed run of the job has not finished yet (a job runs one run at a time).
+    func hasUnfinishedRun(_ job: Job) async throws -> Bool
     /// Claims the run of `job` due at `scheduledFor` and commits its inbound event in the same
     /// transaction. Nil when the run was claimed already (by this or another process): the
     /// claim is the lease that makes each due run happen once.
