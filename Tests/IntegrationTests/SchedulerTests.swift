@@ -106,4 +106,34 @@ import Testing
         #expect(try await first.jobRuns("scan", limit: 10).count == 3)
         #expect(try await first.inboxCounts() == ["failed": 3])
     }
+
+    @Test(arguments: [false, true])
+    func afterAWaitOnlyTheLatestDueTimeRunsUnlessTheJobCatchesUp(catchUp: Bool) async throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("herald.sqlite"))
+        let adapter = ScriptedAdapter()
+        var scan = job("scan", "every 20m", adapter: adapter, createdAt: ISO8601DateFormatter().date(from: "2026-11-27T08:40:00Z")!)
+        scan.catchUp = catchUp
+        try await store.saveJob(scan, replace: false)
+        let clock = TestWallClock(ISO8601DateFormatter().date(from: "2026-11-27T09:00:00Z")!)
+        let scheduler = Scheduler(store: store, adapters: [adapter.id], clock: clock, inboxBell: Doorbell())
+        try await scheduler.tick()  // 09:00 is claimed, and its run takes an hour
+        clock.advance(by: 3600)
+        try await scheduler.tick()
+        #expect(try await store.jobRuns("scan", limit: 10).count == 1, "nothing is claimed behind a run still going")
+        for e in try await store.pendingInbox(after: 0, adapters: [adapter.id], limit: 10) {
+            try await store.closeInbox(e.id, as: .failed, error: "ended by the test")
+        }
+        try await scheduler.tick()
+        let runs = try await store.jobRuns("scan", limit: 10)
+        let f = ISO8601DateFormatter()
+        if catchUp {
+            #expect(runs.map(\.scheduledFor) == ["09:20", "09:00"].map { f.date(from: "2026-11-27T\($0):00Z")! }, "the next due time, in turn")
+            #expect(runs[0].state == .running)
+        } else {
+            #expect(runs.map(\.state) == [.running, .skipped, .skipped, .failed], "\(runs.map(\.state))")
+            #expect(runs[0].scheduledFor == f.date(from: "2026-11-27T10:00:00Z"), "only the latest runs")
+            #expect(runs[1].error == "its time passed while an earlier run was still unfinished")
+        }
+    }
 }
