@@ -32,7 +32,7 @@ apt:
 ## Python is only for the test peers and the local model server, in its own venv.
 $(VENV)/.ok3:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd
+	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd mcp mcp-server-git
 	touch $@
 venv: apt $(VENV)/.ok3
 

@@ -16,13 +16,15 @@ let package = Package(
         .target(name: "HeraldNet", dependencies: ["CCurl"]),
         .target(name: "HeraldCore", dependencies: ["HeraldNet"]),
         .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
+        // The MCP client: stdio and Streamable HTTP servers' tools as tool sets.
+        .target(name: "HeraldMCP", dependencies: ["HeraldCore", "HeraldNet"]),
         .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
         .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
         .target(name: "HeraldIRC", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/IRC"),
         .target(name: "HeraldMatrix", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Matrix"),
         .target(name: "HeraldEmail", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Email"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix", "HeraldEmail"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix", "HeraldEmail", "HeraldMCP"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
@@ -41,7 +43,7 @@ let package = Package(
         .testTarget(name: "EmailTests", dependencies: ["HeraldEmail", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "herald"]),
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "HeraldMCP", "herald"]),
     ],
     swiftLanguageModes: [.v6]
 )

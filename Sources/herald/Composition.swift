@@ -1,6 +1,7 @@
 import Foundation
 import HeraldConsole
 import HeraldCore
+import HeraldMCP
 import HeraldStore
 import HeraldIRC
 import HeraldEmail
@@ -105,7 +106,13 @@ struct Composition {
         return ConsoleAdapter(session: session, label: label, stream: stream && !noStream)
     }
 
-    func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings()) throws -> Gateway {
+    /// One client per `[mcp.NAME]` server; the gateway's agent offers their tools and
+    /// `Lifecycle` runs them beside it.
+    func mcpServers() -> [MCPServer] {
+        config.mcp.keys.sorted().compactMap { config.mcp[$0].map(MCPServer.init(config:)) }
+    }
+
+    func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings(), mcp: [MCPServer] = []) throws -> Gateway {
         var settings = settings
         settings.prices = config.models.mapValues(\.price)
         settings.timeZone = config.timeZone
@@ -115,7 +122,7 @@ struct Composition {
         let (tools, librarian) = StandardTools.make(config: config, store: store, backends: backends)
         settings.artifactsShared = config.artifactsShared
         return Gateway(
-            store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools), profiles: profiles,
+            store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools, providers: mcp), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
             access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian)
     }

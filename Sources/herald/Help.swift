@@ -24,6 +24,8 @@ enum Help {
                                   the library the librarian keeps
           outbox list|show ID|retry ID
                                   replies on their way, and the ones that failed
+          mcp list|call NAME TOOL JSON
+                                  MCP servers, their state and tools; call one tool
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -133,12 +135,21 @@ enum Help {
                herald cron add NAME --schedule "0 9 * * 1-5" --prompt TEXT --to PLATFORM/ACCOUNT/CHAT[/THREAD]
                                [--profile P] [--time-zone ZONE]
                herald cron pause NAME | resume NAME | delete NAME
-               herald cron history NAME [--limit N]
+               herald cron history NAME [--limit N] [--utc]
 
         Schedules: five-field cron (names, ranges, steps, lists; day-of-month OR day-of-week when
         both are set), "every 20m" (s, m, h, d), or "at 2026-12-01 09:00", in the job's time zone.
         A local time skipped by a daylight-saving change runs when the clocks jump; a repeated one
         runs once. History shows each run's result and whether it was really delivered.
+        """
+
+    static let mcp = """
+        Usage: herald mcp list [--config PATH]
+               herald mcp call NAME TOOL JSON [--config PATH]
+
+        list starts each [mcp.NAME] server of the config, says whether it came up (and the
+        protocol it speaks) and lists its tools with what their schemas cost in tokens; call
+        runs one tool with JSON arguments and prints its result (exit 1 on a tool error).
         """
 
     static let artifacts = """

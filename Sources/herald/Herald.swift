@@ -28,6 +28,7 @@ struct Herald {
             case "cron": code = try await CronCommand.run(args)
             case "artifacts": code = try await ArtifactsCommand.run(args)
             case "outbox": code = try await OutboxCommand.run(args)
+            case "mcp": code = try await MCPCommand.run(args)
             case "help", "--help", "-h":
                 print(args.first.flatMap(help(for:)) ?? Help.main)
                 code = Exit.ok
@@ -56,7 +57,7 @@ struct Herald {
 
     static func help(for command: String) -> String? {
         ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair,
-         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts, "outbox": Help.outbox][command]
+         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts, "outbox": Help.outbox, "mcp": Help.mcp][command]
     }
 
     static func fail(_ message: String) {
@@ -76,7 +77,8 @@ struct Herald {
             return Exit.config
         }
         try await c.syncJobs()
-        try await Lifecycle.run(try c.gateway(adapters: adapters), managed: c.managedServers())
+        let mcp = c.mcpServers()
+        try await Lifecycle.run(try c.gateway(adapters: adapters, mcp: mcp), managed: c.managedServers(), mcp: mcp)
         withExtendedLifetime(c.lock) {}
         return Exit.ok
     }
@@ -101,7 +103,8 @@ struct Herald {
         try await c.syncJobs()
         var settings = GatewaySettings()
         settings.stopWhenAdaptersFinish = true
-        try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings), managed: c.managedServers())
+        let mcp = c.mcpServers()
+        try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings, mcp: mcp), managed: c.managedServers(), mcp: mcp)
         // Whatever could not be answered now is kept, and the person is told so.
         let waiting = (try await c.store.inboxCounts())["pending"] ?? 0
         let outbox = try await c.store.outboxCounts()

@@ -2,11 +2,12 @@ import Synchronization
 import Dispatch
 import Foundation
 import HeraldCore
+import HeraldMCP
 
 /// Runs the gateway with its managed model servers; SIGINT/SIGTERM stop it gracefully,
 /// a second signal exits at once.
 enum Lifecycle {
-    static func run(_ gateway: Gateway, managed: [ManagedServer]) async throws {
+    static func run(_ gateway: Gateway, managed: [ManagedServer], mcp: [MCPServer] = []) async throws {
         let signals = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             let count = Counter()
@@ -21,6 +22,10 @@ enum Lifecycle {
         defer { signals.forEach { $0.cancel() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for server in managed {
+                group.addTask { try await server.run() }
+            }
+            // MCP servers start with the gateway and stop with it; their tools appear once listed.
+            for server in mcp {
                 group.addTask { try await server.run() }
             }
             for server in managed where !(await server.waitUntilReady(timeout: .seconds(120))) {

@@ -23,6 +23,8 @@ public struct Agent: Sendable {
 
     let backends: [String: any ModelBackend]
     let tools: [any AgentTool]
+    /// Tool sets whose tools change while Herald runs (MCP servers).
+    let providers: [any ToolProvider]
     let maxToolRounds: Int
     let tokens = TokenCounter()
     /// Windows learned from servers that refused a prompt as too long, by backend: smaller
@@ -31,17 +33,24 @@ public struct Agent: Sendable {
     let learned = LearnedWindows()
     let log = Logger("agent")
 
-    public init(backends: [String: any ModelBackend], tools: [any AgentTool] = [], maxToolRounds: Int = 4) {
+    public init(backends: [String: any ModelBackend], tools: [any AgentTool] = [], providers: [any ToolProvider] = [], maxToolRounds: Int = 4) {
         self.backends = backends
         self.tools = tools
+        self.providers = providers
         self.maxToolRounds = maxToolRounds
     }
+
+    /// Every tool set a session can switch: the built-in ones and each provider's (`mcp:NAME`).
+    public var toolsetNames: [String] { ToolSet.known + providers.map(\.toolset) }
 
     /// The tools a turn offers: those of its enabled sets, and `skill_view` when a skill is on;
     /// none for a model whose chat template cannot carry tools.
     func offeredTools(_ context: TurnContext, for backend: any ModelBackend) async -> [any AgentTool] {
         guard await backend.supportsTools() else { return [] }
-        return tools.filter { context.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !context.skills.isEmpty) }
+        var offered = tools.filter { context.toolsets.contains($0.toolset) || ($0.toolset == ToolSet.skills && !context.skills.isEmpty) }
+        // A provider's tools in its own fixed order, after the built-in ones: the prefix stays stable.
+        for p in providers where context.toolsets.contains(p.toolset) { offered += await p.currentTools() }
+        return offered
     }
 
     public func respond(

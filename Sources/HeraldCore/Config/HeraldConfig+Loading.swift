@@ -74,6 +74,36 @@ extension HeraldConfig {
         }
         if models.isEmpty { throw root.error(nil, "no model backends: add a [models.NAME] table with a url") }
 
+        var mcp: [String: MCPServerConfig] = [:]
+        for (name, var r) in try root.tables("mcp") {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw r.error(nil, "an MCP server's name is letters, digits, '-' or '_' (it prefixes its tools' names)")
+            }
+            let command = try r.strings("command")
+            let url = try r.string("url")
+            var s: MCPServerConfig
+            switch (command, url) {
+            case (let c?, nil):
+                guard !c.isEmpty else { throw r.error("command", "'mcp.\(name).command' must name a program") }
+                s = MCPServerConfig(name: name, endpoint: .stdio(command: c))
+            case (nil, let u?):
+                guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw r.error("url", "'mcp.\(name).url' must start with http:// or https://") }
+                s = MCPServerConfig(name: name, endpoint: .http(url: u))
+            default:
+                throw r.error(nil, "[mcp.\(name)] needs either command = [...] (stdio) or url = \"https://...\" (Streamable HTTP)")
+            }
+            s.environment = try r.strings("env") ?? []
+            s.bearer = try r.secret("bearer")
+            s.caFile = try r.string("ca_file").map(resolve)
+            s.include = try r.strings("include")
+            s.exclude = try r.strings("exclude") ?? []
+            s.timeoutSeconds = try r.int("timeout_seconds", range: 1...3600) ?? s.timeoutSeconds
+            s.maxResultChars = try r.int("max_result_chars", range: 200...1_000_000) ?? s.maxResultChars
+            try r.finish()
+            mcp[name] = s
+        }
+        let knownSets = ToolSet.known + mcp.values.map(\.toolset).sorted()
+
         var profiles: [String: ProfileConfig] = [:]
         for (name, var r) in try root.tables("profiles") {
             let model = try r.requiredString("model")
@@ -85,8 +115,8 @@ extension HeraldConfig {
             p.historyTokens = try r.int("history_tokens", range: 64...10_000_000) ?? p.historyTokens
             p.skills = try r.strings("skills")
             p.toolsets = try r.strings("toolsets") ?? p.toolsets
-            for set in p.toolsets where !ToolSet.known.contains(set) {
-                throw r.error("toolsets", "profile '\(name)' names an unknown tool set '\(set)' (known: \(ToolSet.known.joined(separator: ", ")))")
+            for set in p.toolsets where !knownSets.contains(set) {
+                throw r.error("toolsets", "profile '\(name)' names an unknown tool set '\(set)' (known: \(knownSets.joined(separator: ", ")))")
             }
             p.memoryChars = try r.int("memory_chars", range: 0...100_000) ?? p.memoryChars
             p.userMemoryChars = try r.int("user_memory_chars", range: 0...100_000) ?? p.userMemoryChars
@@ -168,7 +198,7 @@ extension HeraldConfig {
             let model = try r.string("model")
             if let model, models[model] == nil { throw r.error("model", "job '\(name)' names an unknown model '\(model)'") }
             let toolsets = try r.strings("toolsets")
-            for set in toolsets ?? [] where !ToolSet.known.contains(set) { throw r.error("toolsets", "unknown tool set '\(set)'") }
+            for set in toolsets ?? [] where !knownSets.contains(set) { throw r.error("toolsets", "unknown tool set '\(set)'") }
             jobs.append(
                 Job(
                     name: name, schedule: schedule, timeZone: zone, profile: profile, prompt: try r.requiredString("prompt"), target: target,
@@ -208,6 +238,7 @@ extension HeraldConfig {
         config.stateDirectorySource = stateSource
         config.timeZone = timeZone
         config.jobs = jobs
+        config.mcp = mcp
         config.jobGrace = jobGrace
         config.web = web
         config.delegation = delegation

@@ -155,6 +155,8 @@ public struct HeraldConfig: Sendable {
     public var artifactsShared = false
     /// Reach and limits of `web_fetch` and `web_search`.
     public var web = WebConfig()
+    /// MCP servers whose tools profiles can switch on as `mcp:NAME`.
+    public var mcp: [String: MCPServerConfig] = [:]
     /// A missed job run is caught up at start if it is at most this late.
     public var jobGrace: TimeInterval = 3600
     /// Each `[adapters.KIND]` table (or `[[adapters.KIND]]` list), left for the adapter to read.

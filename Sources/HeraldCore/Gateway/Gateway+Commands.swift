@@ -126,7 +126,8 @@ extension Gateway {
             }
             state.settings.skills[name] = on
         } else {
-            guard ToolSet.known.contains(name) else { return "No tool set '\(name)'. Tool sets: \(ToolSet.known.joined(separator: ", "))" }
+            let sets = agent.toolsetNames
+            guard sets.contains(name) else { return "No tool set '\(name)'. Tool sets: \(sets.joined(separator: ", "))" }
             state.settings.toolsets[name] = on
         }
         try await store.updateSettings(state.settings, sessionID: session.id)

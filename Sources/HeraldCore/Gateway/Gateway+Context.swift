@@ -47,7 +47,7 @@ extension Gateway {
             session = try await store.startNewSession(for: conversation, profile: job.profile)
         }
         var settings = SessionSettings()
-        if let sets = job.toolsets { for set in ToolSet.known { settings.toolsets[set] = sets.contains(set) } }
+        if let sets = job.toolsets { for set in agent.toolsetNames { settings.toolsets[set] = sets.contains(set) } }
         if let skills = job.skills, let profile = profiles[job.profile] {
             for name in profile.catalog.names { settings.skills[name] = skills.contains(name) }
         }

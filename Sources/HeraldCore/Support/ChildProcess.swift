@@ -12,8 +12,15 @@ public final class ChildProcess: Sendable {
     public let pid: pid_t
     private let exited = Latch()
     private let status = AtomicStatus()
+    /// With `pipes`: the child's stdin to write to, its stdout and stderr to read from (the
+    /// caller closes them). Without: stdin is /dev/null and output goes where ours goes.
+    public let stdin: Int32?
+    public let stdout: Int32?
+    public let stderr: Int32?
 
-    public init(_ argv: [String]) throws {
+    /// - Parameter environment: the child's whole environment (nil: ours).
+    /// - Parameter pipes: connect stdin, stdout and stderr to pipes.
+    public init(_ argv: [String], environment: [String: String]? = nil, pipes: Bool = false) throws {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -28,15 +35,42 @@ public final class ChildProcess: Sendable {
         var files = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&files)
         defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        // Our ends are close-on-exec, so no other child inherits them (a child holding a copy of
+        // another's stdin would keep it from ever seeing EOF).
+        var ends: [(read: Int32, write: Int32)] = []
+        if pipes {
+            for _ in 0..<3 {
+                var fds: [Int32] = [0, 0]
+                guard pipe(&fds) == 0 else { throw SecretError(message: "cannot make a pipe: \(String(cString: strerror(errno)))") }
+                for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                ends.append((fds[0], fds[1]))
+            }
+            posix_spawn_file_actions_adddup2(&files, ends[0].read, 0)
+            posix_spawn_file_actions_adddup2(&files, ends[1].write, 1)
+            posix_spawn_file_actions_adddup2(&files, ends[2].write, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        }
 
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let env = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
         var child: pid_t = 0
         let rc = posix_spawnp(&child, argv[0], &files, &attr, cArgs, env)
-        guard rc == 0 else { throw SecretError(message: "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        if pipes {
+            // The child's ends are its own now.
+            close(ends[0].read)
+            close(ends[1].write)
+            close(ends[2].write)
+        }
+        guard rc == 0 else {
+            if pipes { [ends[0].write, ends[1].read, ends[2].read].forEach { _ = close($0) } }
+            throw SecretError(message: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        stdin = pipes ? ends[0].write : nil
+        stdout = pipes ? ends[1].read : nil
+        stderr = pipes ? ends[2].read : nil
         pid = child
         let spawned = child
         let exited = self.exited

@@ -43,6 +43,14 @@ public protocol AgentTool: Sendable {
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String
 }
 
+/// Tools that come and go while Herald runs (an MCP server's: listed when it starts, gone
+/// while it is down, re-listed when it says they changed). All of them form one tool set.
+public protocol ToolProvider: Sendable {
+    var toolset: String { get }
+    /// The tools offered right now; none while the source is down.
+    func currentTools() async -> [any AgentTool]
+}
+
 /// A tool call's mistake, explained to the model.
 public struct ToolError: Error, Sendable, CustomStringConvertible {
     public var message: String
@@ -54,9 +62,12 @@ public struct ToolError: Error, Sendable, CustomStringConvertible {
 /// strings and the other way round.
 public struct ToolArguments: Sendable {
     private let values: [String: String]
+    /// The JSON text as the model sent it (for tools that pass it on typed, such as MCP's).
+    public let raw: String
 
     public init(json: String) throws(ToolError) {
         let trimmed = json.trimmingCharacters(in: .whitespacesAndNewlines)
+        raw = trimmed
         if trimmed.isEmpty {
             values = [:]
             return
