@@ -41,6 +41,14 @@ public final class MCPServer: ToolProvider {
     }
 
     public var state: State { status.withLock { $0.state } }
+
+    public var unavailable: String? {
+        switch state {
+        case .ready: nil
+        case .starting: "starting"
+        case .down(let why): "down (\(why))"
+        }
+    }
     public var tools: [Tool] { status.withLock { $0.tools } }
 
     public func currentTools() async -> [any AgentTool] {
@@ -73,7 +81,11 @@ public final class MCPServer: ToolProvider {
             log.info("restarting the MCP server", ["in": "\(delay)"])
             try? await Task.sleep(for: delay)
         }
-        if let session = status.withLock({ $0.session }) { await session.close() }
+        let session = status.withLock { s -> MCPSession? in
+            defer { s = (.down("stopped"), s.tools, nil) }
+            return s.session
+        }
+        await session?.close()
     }
 
     private func serveOnce() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldMCP
 import HeraldNet
 import HeraldStore
 
@@ -112,6 +113,19 @@ enum Doctor {
                 }
             } catch {
                 print("FAIL  model \(name) at \(m.url): \(error)")
+                code = code == Exit.ok ? Exit.unavailable : code
+            }
+        }
+        // MCP servers: started for a moment, as `herald mcp list` does.
+        for name in config.mcp.keys.sorted() {
+            let server = MCPServer(config: config.mcp[name]!)
+            switch await MCPCommand.started(server, { _ in }) {
+            case .ready(let version, let tools): print("ok    mcp \(name): ready, protocol \(version), \(tools) tools (tool set \(server.toolset))")
+            case .down(let why):
+                print("FAIL  mcp \(name): down (\(why)); its tools are not offered")
+                code = code == Exit.ok ? Exit.unavailable : code
+            case .starting:
+                print("FAIL  mcp \(name): did not come up within 30 s")
                 code = code == Exit.ok ? Exit.unavailable : code
             }
         }

@@ -88,6 +88,30 @@ struct MCPTests {
         #expect(model.toolRequests.last?.contains { $0.hasPrefix("test__") } == false, "a set switched off is not sent at all")
     }
 
+    @Test func contextShowsEachSetsTokensAndASetWhoseServerIsDown() async throws {
+        try MCPPeer.require()
+        let server = MCPServer(config: MCPPeer.stdio())
+        let missing = MCPServer(config: MCPServerConfig(name: "gone", endpoint: .stdio(command: ["/nonexistent/mcp-server"])))
+        let running = try await MCPPeer.start(server)
+        let failing = Task { try await missing.run() }
+        defer { running.cancel(); failing.cancel() }
+        try await withDeadline(30, "the missing server to be down") {
+            while missing.unavailable?.hasPrefix("down") != true { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let model = try StubOpenAIServer(script: Self.script)
+        defer { model.stop() }
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try harness(model, adapter, [server, missing])
+        try await adapter.receive("/context", chat: "A")
+        try await adapter.receive("hello", chat: "A")
+        try await adapter.waitFor("the answers") { $0.count == 2 }
+        await h.shutdown()
+        let line = try #require(adapter.texts(in: "A")[0].split(separator: "\n").first { $0.contains("tool schemas") })
+        #expect(line.contains("mcp:test ~") && line.contains("test__add"), "\(line)")
+        #expect(line.contains("mcp:gone: down (") && line.contains("its tools are not offered"), "\(line)")
+        #expect(model.toolRequests.last?.contains { $0.hasPrefix("gone__") } == false)
+    }
+
     @Test func aServerThatDiesMidCallGivesAToolErrorIsRestartedAndTheNextCallWorks() async throws {
         try MCPPeer.require()
         let server = MCPServer(config: MCPPeer.stdio())
@@ -201,6 +225,9 @@ struct MCPCommandTests {
         let call = try HeraldProcess(["mcp", "call", "git", "git_status", #"{"repo_path": "\#(repo)"}"#, "--config", config])
         #expect(try await call.waitForExit() == 0, "\(call.stderr.suffix(5))")
         #expect(call.stdout.joined(separator: "\n").contains("notes.txt"), "\(call.stdout)")
+        let doctor = try HeraldProcess(["doctor", "--config", config])
+        _ = try await doctor.waitForExit()
+        #expect(doctor.stdout.contains { $0.hasPrefix("ok    mcp git: ready, protocol 2025-11-25, 2 tools") }, "\(doctor.stdout)")
         let refused = try HeraldProcess(["mcp", "call", "git", "git_commit", #"{"repo_path": "\#(repo)", "message": "x"}"#, "--config", config])
         #expect(try await refused.waitForExit() == 1, "a tool left out by include is not called")
     }

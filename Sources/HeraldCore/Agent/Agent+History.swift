@@ -29,12 +29,21 @@ extension Agent {
             parts.append(PromptPart(name: p.name, tokens: await tokens.count(p.text, backend), detail: detail))
         }
         let toolsWork = await backend.supportsTools()
-        let specs = await offeredTools(context, for: backend).map(\.spec)
+        let offered = await offeredTools(context, for: backend)
+        let specs = offered.map(\.spec)
+        // Each set's share, and the sets that are on but offer nothing now (a server down).
+        var sets: [String] = []
+        for set in offered.map(\.toolset).reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+            let its = offered.filter { $0.toolset == set }.map(\.spec)
+            sets.append("\(set) ~\(await tokens.tools(its, backend)): \(its.map(\.name).joined(separator: ", "))")
+        }
+        for p in providers where context.toolsets.contains(p.toolset) {
+            if let why = p.unavailable { sets.append("\(p.toolset): \(why), its tools are not offered") }
+        }
         parts.append(
             PromptPart(
                 name: "tool schemas", tokens: await tokens.tools(specs, backend),
-                detail: !toolsWork
-                    ? "none: \(name)'s chat template has no tools" : specs.isEmpty ? "none" : specs.map(\.name).joined(separator: ", ")))
+                detail: !toolsWork ? "none: \(name)'s chat template has no tools" : sets.isEmpty ? "none" : sets.joined(separator: "; ")))
         if let block = SystemPrompt.summaryBlock(context.state.summary) {
             parts.append(PromptPart(name: "summary", tokens: await tokens.count(block, backend), detail: "\(block.count) chars"))
         }

@@ -49,6 +49,9 @@ public protocol ToolProvider: Sendable {
     var toolset: String { get }
     /// The tools offered right now; none while the source is down.
     func currentTools() async -> [any AgentTool]
+    /// Why the set offers nothing right now (a server that is down), for `/context` and
+    /// doctor; nil when it is up.
+    var unavailable: String? { get }
 }
 
 /// A tool call's mistake, explained to the model.
