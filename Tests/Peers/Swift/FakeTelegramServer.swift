@@ -158,6 +158,10 @@ public final class FakeTelegramServer: Sendable {
         return id
     }
 
+    /// Telegram's address black-holed (connections time out) and back, on the same port.
+    public func blackHole() { server.blackHole() }
+    public func restore() { server.restore() }
+
     /// Every API call so far.
     public var calls: [Call] { state.withLock { $0.calls } }
     public var sentMessages: [Call] { calls.filter { $0.method == "sendMessage" } }

@@ -36,7 +36,9 @@ public final class StubHTTPServer: @unchecked Sendable {
     public let port: Int
     private let listenFD: Int32
     private let handler: Handler
-    private let state = Mutex<(stopped: Bool, clients: Set<Int32>)>((false, []))
+    private let state = Mutex<(stopped: Bool, clients: Set<Int32>, paused: Bool, plugs: [Int32])>((false, [], false, []))
+    /// Signalled by the accept thread once it has seen a pause (it is out of `accept`).
+    private let pauseSeen = DispatchSemaphore(value: 0)
     /// Signalled once the accept thread has closed the listening socket.
     private let acceptDone = DispatchSemaphore(value: 0)
 
@@ -60,6 +62,7 @@ public final class StubHTTPServer: @unchecked Sendable {
 
     /// Stops accepting and closes every open connection, as a crashed server would.
     public func stop() {
+        restore()
         let (wasStopped, clients) = state.withLock { s -> (Bool, Set<Int32>) in
             defer { s.stopped = true }
             return (s.stopped, s.clients)
@@ -75,13 +78,66 @@ public final class StubHTTPServer: @unchecked Sendable {
         _ = acceptDone.wait(timeout: .now() + 5)
     }
 
+    /// Makes the server a black hole without giving up its port: it stops accepting, its
+    /// accept queue shrinks to nothing and is filled by connections of its own, so the kernel
+    /// drops every further SYN and a client's `connect` times out, as on a black-holed network.
+    /// (Handing the port to another socket instead could lose it to any socket in between.)
+    public func blackHole() {
+        let first = state.withLock { s -> Bool in
+            defer { s.paused = true }
+            return !s.paused
+        }
+        guard first else { return }
+        _ = pauseSeen.wait(timeout: .now() + 5)
+        // Kept-alive connections end too: a client must connect again, into the hole.
+        for c in state.withLock({ $0.clients }) { shutdown(c, Int32(SHUT_RDWR)) }
+        listen(listenFD, 0)
+        var addr = loopbackAddress(port: port)
+        var plugs: [Int32] = []
+        for _ in 0..<3 {
+            let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            _ = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            plugs.append(c)
+        }
+        state.withLock { $0.plugs = plugs }
+    }
+
+    /// Ends `blackHole`: the queue is its normal size again and connections are served.
+    public func restore() {
+        let plugs = state.withLock { s -> [Int32]? in
+            guard s.paused else { return nil }
+            defer { s.plugs = [] }
+            return s.plugs
+        }
+        guard let plugs else { return }
+        for p in plugs { close(p) }
+        listen(listenFD, 1024)
+        state.withLock { $0.paused = false }
+    }
+
     private func acceptLoop() {
         defer {
             close(listenFD)
             acceptDone.signal()
         }
+        var sawPause = false
         while true {
-            if state.withLock({ $0.stopped }) { return }
+            let (stopped, paused) = state.withLock { ($0.stopped, $0.paused) }
+            if stopped { return }
+            if paused {
+                if !sawPause { pauseSeen.signal() }
+                sawPause = true
+                usleep(10_000)
+                continue
+            }
+            sawPause = false
+            // Wait with a timeout, so a pause is seen without an `accept` in progress.
+            var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 50)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            if state.withLock({ $0.paused }) { continue }
             let c = accept(listenFD, nil, nil)
             if c < 0 {
                 if state.withLock({ $0.stopped }) { return }
