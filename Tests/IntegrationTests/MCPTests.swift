@@ -181,6 +181,26 @@ struct MCPTests {
         #expect(answer == #"{"result":"echo: back"}"#)
     }
 
+    @Test func aListChangedNotificationRelistsAndOneThatChangesNothingChangesNoBytes() async throws {
+        try MCPPeer.require()
+        let server = MCPServer(config: MCPPeer.stdio())
+        let running = try await MCPPeer.start(server)
+        defer { running.cancel() }
+        func schemas() async -> [String] { await server.currentTools().map { "\($0.spec.name) \($0.spec.description) \($0.spec.parametersJSON)" } }
+        let before = await schemas()
+        await server.listed.wait()  // the start's listing rang it; now only a re-list does
+        #expect(try await server.call("touch", arguments: .object([:])).text.contains("touched"))
+        await server.listed.wait()
+        #expect(await schemas() == before, "a list_changed that changes nothing changes no bytes")
+        #expect(try await server.call("grow", arguments: .object([:])).text.contains("grown"))
+        try await withDeadline(30, "the new tool to be listed") {
+            while !server.tools.contains(where: { $0.name == "grown" }) { await server.listed.wait() }
+        }
+        let after = await schemas()
+        #expect(after.count == before.count + 1 && Array(after.prefix(before.count)) == before, "the old tools' bytes are untouched")
+        #expect(try await server.call("grown", arguments: .object([:])).text.contains("I am new"))
+    }
+
     @Test(arguments: [
         (#"{"content":[{"type":"text","text":"5"}],"structuredContent":{"result":5},"isError":false}"#, 100, #"{"result":5}"#, false),
         (#"{"content":[{"type":"text","text":"Error executing tool fail"}],"isError":true}"#, 100, "Error executing tool fail", true),

@@ -4,12 +4,13 @@ mcp_server.py garbage` (stdio, after a line of bytes that are not JSON-RPC).
 
 Tools: add (structured result), echo, fail (an isError result), slow (sleeps, to be
 cancelled), crash (the process dies mid-call), env (which variables the server was given),
-picture (an image result)."""
+picture (an image result), grow (adds a tool and sends notifications/tools/list_changed),
+touch (sends it without changing anything)."""
 import os
 import sys
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ImageContent
 
 server = MCPServer("herald-test")
@@ -55,6 +56,22 @@ def crash() -> str:
 @server.tool(description="Names of the environment variables the server can see.")
 def env() -> str:
     return ",".join(sorted(os.environ))
+
+
+@server.tool(description="Adds a tool named `grown` and tells the client its tools changed.")
+async def grow(ctx: Context) -> str:
+    def grown() -> str:
+        return "I am new"
+
+    server.add_tool(grown, description="A tool that was not there at the start.")
+    await ctx.session.send_tool_list_changed()
+    return "grown"
+
+
+@server.tool(description="Tells the client its tools changed, without changing any.")
+async def touch(ctx: Context) -> str:
+    await ctx.session.send_tool_list_changed()
+    return "touched"
 
 
 @server.tool(description="A tiny picture.")
