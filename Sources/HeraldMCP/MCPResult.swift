@@ -53,6 +53,8 @@ struct MCPTool: AgentTool {
     }
 
     var toolset: String { server.toolset }
+    var needsApproval: Bool { server.config.confirm.contains(tool.name) }
+    var approvalName: String { "\(server.config.name).\(tool.name)" }
 
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
         let raw = arguments.raw.isEmpty ? "{}" : arguments.raw

@@ -253,5 +253,24 @@ enum Migrations {
         ALTER TABLE jobs ADD COLUMN paused_at REAL;
         ALTER TABLE jobs ADD COLUMN removed_at REAL;
         """,
+        // 8: tool calls waiting for a person's approval, with the turn's place
+        """
+        CREATE TABLE approvals (
+            id INTEGER PRIMARY KEY,
+            inbox_id INTEGER NOT NULL,
+            conversation TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            arguments TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            decision TEXT CHECK (decision IN ('approved','denied','expired')),
+            decided_by TEXT,
+            decided_at REAL,
+            checkpoint TEXT NOT NULL
+        );
+        CREATE INDEX approvals_by_inbox ON approvals (inbox_id, id);
+        CREATE INDEX approvals_pending ON approvals (conversation) WHERE decision IS NULL;
+        """,
     ]
 }

@@ -117,6 +117,7 @@ struct Composition {
         settings.prices = config.models.mapValues(\.price)
         settings.timeZone = config.timeZone
         settings.jobGrace = config.jobGrace
+        settings.approvalTimeout = config.approvalTimeout
         let profiles = try loadProfiles()
         let backends = try backends()
         let (tools, librarian) = StandardTools.make(config: config, store: store, backends: backends)

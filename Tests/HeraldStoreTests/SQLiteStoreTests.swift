@@ -182,4 +182,22 @@ import Testing
         #expect(try await !store.retryOutbox(ids[0]), "only a failed row is retried")
         #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).map(\.id) == [ids[0]])
     }
+
+    @Test func anApprovalIsDecidedOnceAndKeepsTheTurnsPlace() async throws {
+        let store = try SQLiteStore(path: path)
+        let chat = ConversationRef(platform: .telegram, account: "main", chat: "111")
+        let checkpoint = AgentCheckpoint(
+            backend: "local", messages: [SessionMessage(role: .user, content: "call it")], appended: [], usage: [], userTokens: 3, round: 1,
+            pending: [ToolCall(id: "c1", name: "test__add", arguments: #"{"a":1}"#)])
+        let saved = try await store.saveApproval(
+            ApprovalRequest(
+                inboxID: 7, conversation: chat, owner: "telegram/111", tool: "test.add", arguments: #"{"a":1}"#, createdAt: Date(),
+                expiresAt: Date().addingTimeInterval(60), checkpoint: checkpoint))
+        #expect(try await store.pendingApprovals(in: chat).map(\.id) == [saved.id])
+        #expect(try await store.decideApproval(saved.id, .approved, by: "Ann", at: Date()))
+        #expect(try await !store.decideApproval(saved.id, .denied, by: "Bob", at: Date()), "decided once")
+        let after = try #require(try await store.approval(forInbox: 7))
+        #expect(after.decision == .approved && after.decidedBy == "Ann" && after.checkpoint == checkpoint)
+        #expect(try await store.pendingApprovals(in: chat).isEmpty)
+    }
 }

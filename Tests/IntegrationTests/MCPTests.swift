@@ -14,7 +14,9 @@ struct MCPTests {
     static let script: StubOpenAIServer.Script = { messages in
         guard let last = messages.last else { return .text("nothing") }
         if last.role == "tool" { return .text("tool said: " + last.content) }
-        let words = last.content.split(separator: " ", maxSplits: 2).map(String.init)
+        // "call TOOL {json}", also after a group's "Name: " prefix.
+        let asked = last.content.range(of: "call ").map { String(last.content[$0.lowerBound...]) } ?? ""
+        let words = asked.split(separator: " ", maxSplits: 2).map(String.init)
         if words.count == 3, words[0] == "call" { return .toolCall(name: words[1], arguments: words[2]) }
         return .text("echo: " + last.content)
     }

@@ -129,36 +129,79 @@ public struct Agent: Sendable {
         let userTokens = await tokens.count(userText, backend)
         let user = SessionMessage(role: .user, content: userText, tokens: userTokens)
         let offered = await offeredTools(context, for: backend)
+        let prepared = try await prepareHistory(context, backend: backend, tools: offered.map(\.spec), userTokens: userTokens)
+        var progress = AgentCheckpoint(
+            backend: backend.name, messages: SystemPrompt.withSummary(prepared.summary, prepared.messages + [user]), appended: [],
+            usage: prepared.usage, userTokens: userTokens, round: 0, pending: [], compaction: prepared.compaction, notice: prepared.notice)
+        return try await loop(&progress, backend: backend, offered: offered, context: context, toolsRan: &toolsRan, onDelta: onDelta)
+    }
+
+    /// Goes on with a turn that waited for the person: the call asked about runs (approved) or
+    /// gets a result saying why not, then the turn continues where it stood.
+    public func resume(
+        _ checkpoint: AgentCheckpoint, decision: ApprovalDecision, by who: String, context: TurnContext,
+        onDelta: @escaping @Sendable (String) async -> Void
+    ) async throws -> Outcome {
+        guard let backend = backends[checkpoint.backend] ?? context.chain.lazy.compactMap({ backends[$0] }).first else {
+            throw ModelError(.unavailable, backend: checkpoint.backend, "no model backend configured")
+        }
+        var progress = checkpoint
+        let offered = await offeredTools(context, for: backend)
+        guard let call = progress.pending.first else { throw ModelError(.badResponse, backend: backend.name, "nothing to resume") }
+        progress.pending.removeFirst()
+        let result: String
+        switch decision {
+        case .approved: result = await run(call, offered: offered, context: context)
+        case .denied: result = "error: \(who) did not approve this call, so it was not run"
+        case .expired: result = "error: nobody approved this call in time, so it was not run"
+        }
+        record(result, for: call, in: &progress)
+        var toolsRan = true
+        return try await loop(&progress, backend: backend, offered: offered, context: context, toolsRan: &toolsRan, onDelta: onDelta)
+    }
+
+    private func record(_ result: String, for call: ToolCall, in progress: inout AgentCheckpoint) {
+        let m = SessionMessage(role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: call.id)
+        progress.messages.append(m)
+        progress.appended.append(m)
+    }
+
+    /// The model and tool rounds from `progress` on. A call of a tool that needs approval
+    /// stops the loop with `AwaitingApproval` (the calls before it have run).
+    private func loop(
+        _ progress: inout AgentCheckpoint, backend: any ModelBackend, offered: [any AgentTool], context: TurnContext,
+        toolsRan: inout Bool, onDelta: @escaping @Sendable (String) async -> Void
+    ) async throws -> Outcome {
         let specs = offered.map(\.spec)
-        var prepared = try await prepareHistory(context, backend: backend, tools: specs, userTokens: userTokens)
-        var messages = SystemPrompt.withSummary(prepared.summary, prepared.messages + [user])
-        var appended: [SessionMessage] = []
-        for round in 0...maxToolRounds {
+        while true {
+            while let c = progress.pending.first {
+                if let tool = offered.first(where: { $0.spec.name == c.name }), tool.needsApproval {
+                    throw AwaitingApproval(checkpoint: progress, tool: tool.approvalName, arguments: c.arguments)
+                }
+                progress.pending.removeFirst()
+                toolsRan = true
+                record(await run(c, offered: offered, context: context), for: c, in: &progress)
+            }
+            if progress.round > maxToolRounds { throw ModelError(.badResponse, backend: backend.name, "tool rounds exhausted") }
+            let round = progress.round
             let response = try await backend.complete(
-                ModelRequest(messages: messages, tools: round < maxToolRounds ? specs : [], sessionID: context.session.id),
+                ModelRequest(messages: progress.messages, tools: round < maxToolRounds ? specs : [], sessionID: context.session.id),
                 onDelta: onDelta)
-            prepared.usage.append(response.usage)
+            progress.usage.append(response.usage)
+            progress.round += 1
             guard !response.toolCalls.isEmpty, round < maxToolRounds else {
                 let reply = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                appended.append(SessionMessage(role: .assistant, content: reply, tokens: response.usage.completionTokens))
+                progress.appended.append(SessionMessage(role: .assistant, content: reply, tokens: response.usage.completionTokens))
                 return Outcome(
-                    reply: reply, appended: appended, usage: prepared.usage, userTokens: userTokens, answeredBy: backend.name,
-                    failed: [], compaction: prepared.compaction, notice: prepared.notice)
+                    reply: reply, appended: progress.appended, usage: progress.usage, userTokens: progress.userTokens,
+                    answeredBy: backend.name, failed: [], compaction: progress.compaction, notice: progress.notice)
             }
             let call = SessionMessage(
                 role: .assistant, content: response.text, tokens: response.usage.completionTokens, toolCalls: response.toolCalls)
-            messages.append(call)
-            appended.append(call)
-            for c in response.toolCalls {
-                toolsRan = true
-                let result = await run(c, offered: offered, context: context)
-                let m = SessionMessage(
-                    role: .tool, content: result, tokens: OpenAIBackend.estimateTokens(result), toolCallID: c.id)
-                messages.append(m)
-                appended.append(m)
-            }
+            progress.messages.append(call)
+            progress.appended.append(call)
+            progress.pending = response.toolCalls
         }
-        throw ModelError(.badResponse, backend: backend.name, "tool rounds exhausted")
     }
 
     private func run(_ call: ToolCall, offered: [any AgentTool], context: TurnContext) async -> String {

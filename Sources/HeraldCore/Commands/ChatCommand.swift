@@ -8,6 +8,8 @@ public struct ChatCommand: Sendable, Equatable {
     public static let known: [(name: String, help: String)] = [
         ("new", "start a fresh session in this conversation"),
         ("stop", "cancel the reply being written"),
+        ("approve", "let the tool call I asked about run: /approve [ID]"),
+        ("deny", "refuse the tool call I asked about: /deny [ID]"),
         ("status", "show this conversation's profile, session and usage"),
         ("context", "show what the next prompt holds, with token counts"),
         ("usage", "show this session's tokens and cost"),

@@ -97,6 +97,7 @@ extension HeraldConfig {
             s.caFile = try r.string("ca_file").map(resolve)
             s.include = try r.strings("include")
             s.exclude = try r.strings("exclude") ?? []
+            s.confirm = try r.strings("confirm") ?? []
             s.timeoutSeconds = try r.int("timeout_seconds", range: 1...3600) ?? s.timeoutSeconds
             s.maxResultChars = try r.int("max_result_chars", range: 200...1_000_000) ?? s.maxResultChars
             try r.finish()
@@ -147,6 +148,11 @@ extension HeraldConfig {
         let timeZone = try root.string("time_zone") ?? TimeZone.current.identifier
         guard TimeZone(identifier: timeZone) != nil else { throw root.error("time_zone", "unknown time zone '\(timeZone)' (use an IANA name like Europe/Paris)") }
         var jobGrace: TimeInterval = 3600
+        var approvalTimeout: TimeInterval = 1800
+        if var r = try root.table("approvals") {
+            approvalTimeout = TimeInterval(try r.int("timeout_seconds", range: 1...604_800) ?? 1800)
+            try r.finish()
+        }
         if var r = try root.table("scheduler") {
             jobGrace = TimeInterval(try r.int("grace_minutes", range: 0...10_080) ?? 60) * 60
             try r.finish()
@@ -240,6 +246,7 @@ extension HeraldConfig {
         config.jobs = jobs
         config.mcp = mcp
         config.jobGrace = jobGrace
+        config.approvalTimeout = approvalTimeout
         config.web = web
         config.delegation = delegation
         config.artifactsShared = artifactsShared

@@ -157,6 +157,8 @@ public struct HeraldConfig: Sendable {
     public var web = WebConfig()
     /// MCP servers whose tools profiles can switch on as `mcp:NAME`.
     public var mcp: [String: MCPServerConfig] = [:]
+    /// How long a tool call waits for the person's approval.
+    public var approvalTimeout: TimeInterval = 1800
     /// A missed job run is caught up at start if it is at most this late.
     public var jobGrace: TimeInterval = 3600
     /// Each `[adapters.KIND]` table (or `[[adapters.KIND]]` list), left for the adapter to read.

@@ -20,6 +20,8 @@ public struct MCPServerConfig: Sendable, Equatable {
     /// Only these tools (nil: all), and never these.
     public var include: [String]?
     public var exclude: [String] = []
+    /// Tools each call of which the person in the conversation must approve first.
+    public var confirm: [String] = []
     /// How long one tool call may take.
     public var timeoutSeconds = 60
     /// The most characters of a result the model sees (it is told what was cut).

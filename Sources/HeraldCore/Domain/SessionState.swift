@@ -32,7 +32,7 @@ public struct SessionState: Sendable, Equatable {
 }
 
 /// A summary that replaces the oldest turns of a session in its prompt (they stay stored).
-public struct Compaction: Sendable, Equatable {
+public struct Compaction: Sendable, Equatable, Codable {
     public var summary: String
     public var through: Int64
 

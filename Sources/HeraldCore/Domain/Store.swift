@@ -126,7 +126,7 @@ extension IntakeStore {
 /// Every role of the durable store together, for what composes them (the gateway, the CLI).
 /// A consumer that needs less takes only its roles. HeraldStore implements it on SQLite; a
 /// PostgreSQL store can follow without touching the core.
-public protocol Store: IntakeStore, AdapterStateStore, InboxStore, SessionStore, MemoryStore, TurnStore, PairingStore, JobStore, ArtifactStore, UsageStore, OutboxStore {}
+public protocol Store: IntakeStore, AdapterStateStore, InboxStore, SessionStore, MemoryStore, TurnStore, PairingStore, JobStore, ArtifactStore, UsageStore, OutboxStore, ApprovalStore {}
 
 extension SessionStore {
     /// The newest `limit` messages of a session, oldest first.

@@ -197,11 +197,13 @@ extension Gateway {
         let text = message.job?.text(at: wallClockNow) ?? Self.withAttachments(message)
         let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(text)" : text
         let streaming = adapter.capabilities.streaming && message.job == nil
-        let outcome = try await agent.respond(
-            context, userText: interrupted ? Self.interruptedNote + "\n\n" + said : said,
-            onDelta: { delta in
-                if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
-            })
+        let onDelta: @Sendable (String) async -> Void = { delta in
+            if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
+        }
+        let outcome = try await withApprovals(entry, context: context, stopTyping: { typing?.cancel() }, onDelta: onDelta) {
+            // A turn that already waits for a decision (a restart) goes on from where it stood.
+            try await agent.respond(context, userText: interrupted ? Self.interruptedNote + "\n\n" + said : said, onDelta: onDelta)
+        }
         let user = SessionMessage(role: .user, content: said, tokens: outcome.userTokens)
         var reply = outcome.reply.isEmpty ? "(the model returned an empty reply)" : outcome.reply
         if !outcome.failed.isEmpty {
@@ -226,7 +228,7 @@ extension Gateway {
                 sender: message.senderKey, compaction: outcome.compaction, frozenMemory: context.memoryToFreeze))
     }
 
-    /// `/stop`: cancels the conversation's running turn, out of its lane's order.
+    /// `/stop`, `/approve`, `/deny`: out of their lane's order, for the turn running in it.
     func interrupt(_ entry: InboxEntry) async {
         let message = entry.message
         let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
@@ -234,6 +236,10 @@ extension Gateway {
         do {
             if case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {
                 await closeWithNotice(entry, .denied, error: nil, notice: reply, to: route)
+                return
+            }
+            if let command = ChatCommand.parse(message.text), command.name != "stop" {
+                try await decide(entry, command)
                 return
             }
             let stopped = turns.stop(message.conversation.key)

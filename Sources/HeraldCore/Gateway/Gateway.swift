@@ -22,6 +22,8 @@ public struct GatewaySettings: Sendable {
     public var prices: [String: ModelConfig.Price] = [:]
     /// A job run missed while Herald was down runs at start-up if it is at most this late.
     public var jobGrace: TimeInterval = 3600
+    /// How long a tool call waits for the person's approval before it expires.
+    public var approvalTimeout: TimeInterval = 1800
     /// Run scheduled jobs in this process.
     public var runJobs = true
     /// One artifacts library for all (true) or each person's own (false).
@@ -55,6 +57,8 @@ public final class Gateway: Sendable {
     let log = Logger("gateway")
 
     let inboxBell = Doorbell()
+    /// Rung (per request) when an approval is decided, so the turn waiting on it looks again.
+    let approvalBells = DoorbellTable<Int64>()
     let deliveryBell = Doorbell()
     let lanes = LaneTable()
     /// Renders, chunks, paces and sends the outbox.

@@ -21,7 +21,8 @@ final class LaneTable: Sendable {
             var interrupts: [InboxEntry] = []
             for e in entries where e.id > s.highWater {
                 s.highWater = e.id
-                if ChatCommand.parse(e.message.text)?.name == "stop" {
+                // /stop, /approve and /deny must not wait in their lane behind the turn they act on.
+                if ["stop", "approve", "deny"].contains(ChatCommand.parse(e.message.text)?.name ?? "") {
                     interrupts.append(e)
                     continue
                 }

@@ -41,6 +41,15 @@ public protocol AgentTool: Sendable {
     /// Runs the call. A thrown `ToolError` is shown to the model as the result, so it can
     /// correct itself; it is not a failed turn.
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String
+    /// The person in the conversation must approve each call first (the turn waits).
+    var needsApproval: Bool { get }
+    /// The tool as an approval request names it ("calendar.delete_event").
+    var approvalName: String { get }
+}
+
+extension AgentTool {
+    public var needsApproval: Bool { false }
+    public var approvalName: String { spec.name }
 }
 
 /// Tools that come and go while Herald runs (an MCP server's: listed when it starts, gone

@@ -70,6 +70,7 @@ public actor InMemoryStore: Store {
     var jobRows: [Job] = []
     var runs: [RunRow] = []
     var drafts: [String: Job] = [:]
+    var approvals: [ApprovalRequest] = []
     var artifacts: [Artifact] = []
 
     public init() {}
