@@ -10,7 +10,7 @@ CHAT_PORT ?= 18081
 CHAT_THREADS ?= 2
 CHAT_SLOTS ?= 4
 TEST_LLAMA_PORT ?= 18091
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery lint clean help

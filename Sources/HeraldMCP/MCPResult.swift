@@ -53,7 +53,7 @@ struct MCPTool: AgentTool {
     }
 
     var toolset: String { server.toolset }
-    var needsApproval: Bool { server.config.confirm.contains(tool.name) }
+    func approval(for arguments: ToolArguments, context: ToolContext) -> ApprovalNeed { server.config.confirm.contains(tool.name) ? .ask : .none }
     var approvalName: String { "\(server.config.name).\(tool.name)" }
 
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String {

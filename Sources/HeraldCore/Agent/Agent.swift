@@ -41,7 +41,11 @@ public struct Agent: Sendable {
     }
 
     /// Every tool set a session can switch: the built-in ones and each provider's (`mcp:NAME`).
-    public var toolsetNames: [String] { ToolSet.known + providers.map(\.toolset) }
+    public var toolsetNames: [String] {
+        var names = ToolSet.known
+        for t in tools where t.toolset != ToolSet.skills && !names.contains(t.toolset) { names.append(t.toolset) }
+        return names + providers.map(\.toolset)
+    }
 
     /// The tools a turn offers: those of its enabled sets, and `skill_view` when a skill is on;
     /// none for a model whose chat template cannot carry tools.
@@ -175,8 +179,15 @@ public struct Agent: Sendable {
         let specs = offered.map(\.spec)
         while true {
             while let c = progress.pending.first {
-                if let tool = offered.first(where: { $0.spec.name == c.name }), tool.needsApproval {
-                    throw AwaitingApproval(checkpoint: progress, tool: tool.approvalName, arguments: c.arguments)
+                if let tool = offered.first(where: { $0.spec.name == c.name }), let arguments = try? ToolArguments(json: c.arguments) {
+                    switch tool.approval(for: arguments, context: context.toolContext) {
+                    case .ask: throw AwaitingApproval(checkpoint: progress, tool: tool.approvalName, arguments: c.arguments)
+                    case .refused(let why):
+                        progress.pending.removeFirst()
+                        record("error: refused by this profile's policy: \(why)", for: c, in: &progress)
+                        continue
+                    case .none: break
+                    }
                 }
                 progress.pending.removeFirst()
                 toolsRan = true

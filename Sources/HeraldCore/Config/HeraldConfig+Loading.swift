@@ -103,7 +103,7 @@ extension HeraldConfig {
             try r.finish()
             mcp[name] = s
         }
-        let knownSets = ToolSet.known + mcp.values.map(\.toolset).sorted()
+        let knownSets = ToolSet.known + [WorkspaceTools.toolset] + mcp.values.map(\.toolset).sorted()
 
         var profiles: [String: ProfileConfig] = [:]
         for (name, var r) in try root.tables("profiles") {
@@ -123,6 +123,19 @@ extension HeraldConfig {
             p.userMemoryChars = try r.int("user_memory_chars", range: 0...100_000) ?? p.userMemoryChars
             p.contextTokens = try r.int("context_tokens", range: 256...10_000_000)
             p.filesArtifacts = try r.bool("files_artifacts") ?? false
+            // The workspace is set up for every profile (its tools are off unless `workspace` is
+            // among the tool sets); its folder defaults to one of its own in the state directory.
+            var w = WorkspaceSettings(
+                path: try r.string("workspace").map(resolve) ?? (state as NSString).appendingPathComponent("workspaces/\(name)"))
+            w.limits.network = try r.bool("run_network") ?? false
+            w.limits.wallSeconds = try r.int("run_timeout_seconds", range: 1...86_400) ?? w.limits.wallSeconds
+            w.limits.cpuSeconds = try r.int("run_cpu_seconds", range: 1...86_400) ?? w.limits.cpuSeconds
+            w.limits.memoryMB = try r.int("run_memory_mb", range: 16...1_048_576) ?? w.limits.memoryMB
+            w.limits.processes = try r.int("run_processes", range: 1...100_000) ?? w.limits.processes
+            w.limits.outputChars = try r.int("run_output_chars", range: 200...1_000_000) ?? w.limits.outputChars
+            for name in try r.strings("run_env") ?? [] { w.environment[name] = environment[name] }
+            w.policy = RunPolicy(allow: try r.strings("run_allow") ?? [], deny: try r.strings("run_deny") ?? [])
+            p.workspace = w
             try r.finish()
             profiles[name] = p
         }

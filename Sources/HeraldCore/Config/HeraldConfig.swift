@@ -84,6 +84,9 @@ public struct ProfileConfig: Sendable, Equatable {
     /// Everything sent to this profile with a link or a file is filed in the library (the librarian).
     public var filesArtifacts = false
 
+    /// The workspace folder and sandbox of the `workspace` tool set.
+    public var workspace: WorkspaceSettings?
+
     public static let defaultToolsets = ["memory", "sessions"]
 
     public init(

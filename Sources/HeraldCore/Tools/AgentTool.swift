@@ -41,14 +41,22 @@ public protocol AgentTool: Sendable {
     /// Runs the call. A thrown `ToolError` is shown to the model as the result, so it can
     /// correct itself; it is not a failed turn.
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String
-    /// The person in the conversation must approve each call first (the turn waits).
-    var needsApproval: Bool { get }
+    /// Whether this call may run freely, must wait for the person's approval, or is refused
+    /// (the model reads why).
+    func approval(for arguments: ToolArguments, context: ToolContext) -> ApprovalNeed
     /// The tool as an approval request names it ("calendar.delete_event").
     var approvalName: String { get }
 }
 
+/// What a call needs before it runs.
+public enum ApprovalNeed: Sendable, Equatable {
+    case none
+    case ask
+    case refused(String)
+}
+
 extension AgentTool {
-    public var needsApproval: Bool { false }
+    public func approval(for arguments: ToolArguments, context: ToolContext) -> ApprovalNeed { .none }
     public var approvalName: String { spec.name }
 }
 

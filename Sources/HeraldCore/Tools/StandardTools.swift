@@ -13,7 +13,7 @@ public enum StandardTools {
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(),
             ScheduleJobTool(store: store, timeZone: config.timeZone),
             WebFetchTool(config: config.web), WebSearchTool(config: config.web),
-        ]
+        ] + WorkspaceTools.make()
         let librarian = Librarian(
             store: store, web: config.web, directory: (config.stateDirectory as NSString).appendingPathComponent("artifacts"),
             backends: backends)

@@ -1,0 +1,117 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// Workspace paths and the bubblewrap sandbox of `workspace_run`, for real.
+@Suite struct WorkspacePathTests {
+    @Test(arguments: [
+        ("../outside.txt", "leaves the workspace"), ("/etc/passwd", "outside the workspace"), ("a/../../b", "leaves the workspace"),
+        ("~/.ssh/id_rsa", "outside the workspace"), ("link/secret", "symbolic link"), ("file.txt/x", "is not a folder"),
+    ])
+    func pathsThatWouldLeaveTheWorkspaceAreRefused(path: String, why: String) throws {
+        let dir = TempDir()
+        let root = dir.file("ws")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: "/etc")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/file.txt"))
+        #expect {
+            try WorkspacePath.resolve(path, in: root)
+        } throws: { ($0 as? ToolError)?.message.contains(why) == true }
+    }
+
+    @Test func pathsInsideResolveAndNewOnesMayBeMade() throws {
+        let dir = TempDir()
+        let root = dir.file("ws")
+        try FileManager.default.createDirectory(atPath: root + "/src", withIntermediateDirectories: true)
+        #expect(try WorkspacePath.resolve("src/./new/mod.py", in: root) == root + "/src/new/mod.py")
+        #expect(try WorkspacePath.resolve("src", in: root, mustExist: true) == root + "/src")
+        #expect(throws: ToolError.self) { try WorkspacePath.resolve("missing.txt", in: root, mustExist: true) }
+    }
+
+    @Test(arguments: [
+        ("python3 test_mod.py", ApprovalNeed.none), ("python3 -c 'print(1)'", .ask), ("rm -rf build", .refused("the command matches 'rm -rf *'")),
+    ])
+    func theRunPolicyDecidesWhatRunsFreely(command: String, need: ApprovalNeed) {
+        let policy = RunPolicy(allow: ["python3 test_*.py", "rm -rf build"], deny: ["rm -rf *"])
+        #expect(policy.need(for: command) == need)
+    }
+}
+
+@Suite(.enabled(if: Sandbox.available || Peers.required, "needs bubblewrap: run `make test`"))
+struct SandboxTests {
+    func sandbox(_ dir: TempDir, _ change: (inout Sandbox.Limits) -> Void = { _ in }) throws -> Sandbox {
+        try #require(Sandbox.available, "bubblewrap is not installed: run `make test` (it installs the bubblewrap package)")
+        let root = dir.file("ws")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var limits = Sandbox.Limits()
+        change(&limits)
+        return Sandbox(workspace: root, limits: limits)
+    }
+
+    @Test func theWorkspaceIsWritableAndNothingElseIs() async throws {
+        let dir = TempDir()
+        let s = try sandbox(dir)
+        let r = try await s.run("echo made > inside.txt && cat inside.txt; echo x > ../outside.txt; echo y > /etc/herald-sandbox-test; echo z > /tmp/private")
+        #expect(r.output.contains("made"), "\(r.report)")
+        #expect(FileManager.default.fileExists(atPath: s.workspace + "/inside.txt"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("outside.txt")), "the folder above is read-only")
+        #expect(!FileManager.default.fileExists(atPath: "/etc/herald-sandbox-test"), "the host is read-only")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/private"), "/tmp is the sandbox's own")
+        #expect(r.output.contains("Read-only file system"), "\(r.report)")
+    }
+
+    @Test func thereIsNoNetworkUnlessTheProfileAllowsIt() async throws {
+        let listener = try TCPListener()
+        defer { listener.close() }
+        let dir = TempDir()
+        let connect = "python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(listener.port)), 2); print('reached it')\""
+        let closed = try await sandbox(dir).run(connect)
+        #expect(closed.status != 0 && !closed.output.split(separator: "\n").contains("reached it"), "\(closed.report)")
+        #expect(closed.output.contains("Network is unreachable") || closed.output.contains("Connection refused"), "\(closed.report)")
+        let open = try await sandbox(dir) { $0.network = true }.run(connect)
+        #expect(open.status == 0 && open.output == "reached it", "allowed: \(open.report)")
+    }
+
+    @Test func aCommandAtItsTimeLimitIsKilledWithEveryProcessItStarted() async throws {
+        let dir = TempDir()
+        let marker = "herald-sandbox-\(UUID().uuidString.prefix(8))"
+        let sleeper = "python3 -c 'import time; time.sleep(300)' \(marker)"
+        let r = try await sandbox(dir) { $0.wallSeconds = 1 }.run("\(sleeper) & \(sleeper) & echo started; wait")
+        #expect(r.timedOut && r.report.hasPrefix("killed at the time limit"), "\(r.report)")
+        #expect(r.output.contains("started"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { Int($0) != nil }.filter { pid in
+            (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? "").contains(marker)
+        }
+        #expect(left.isEmpty, "no process left behind: \(left)")
+    }
+
+    @Test func theExitStatusIsReturnedAndLongOutputIsCutWithANote() async throws {
+        let dir = TempDir()
+        let failed = try await sandbox(dir).run("echo before; exit 3")
+        #expect(failed.status == 3 && failed.report == "exit status 3\nbefore")
+        let long = try await sandbox(dir) { $0.outputChars = 1000 }.run("yes | head -c 100000")
+        #expect((990...1000).contains(long.output.count) && long.cut > 90_000, "\(long.cut)")
+        #expect(long.report.hasSuffix("more characters of output were not shown]"))
+    }
+}
+
+/// A listening socket on the host's loopback, to see whether a sandbox can reach it.
+final class TCPListener: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(s, 8)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        fd = s
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
+}
