@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldPeers
 import Testing
 
 /// Workspace paths and the bubblewrap sandbox of `workspace_run`, for real.
@@ -114,4 +115,47 @@ final class TCPListener: @unchecked Sendable {
     }
 
     func close() { Glibc.close(fd) }
+}
+
+/// The workspace tools through the real pipeline with a scripted model: files made, a test
+/// run freely by policy, a refused command, and one that waits for the person's approval.
+@Suite(.enabled(if: Sandbox.available || Peers.required, "needs bubblewrap: run `make test`"))
+struct WorkspaceToolsTests {
+    @Test func aProfileWritesCodeRunsItsTestAndAsksBeforeAnythingElse() async throws {
+        try #require(Sandbox.available, "bubblewrap is not installed: run `make test`")
+        let dir = TempDir()
+        let model = try StubOpenAIServer(script: MCPTests.script)
+        defer { model.stop() }
+        var config = ProfileConfig(name: "builder", models: ["stub"], toolsets: ["workspace"])
+        var workspace = WorkspaceSettings(path: dir.file("ws"))
+        workspace.policy = RunPolicy(allow: ["python3 test_*.py"], deny: ["rm *"])
+        config.workspace = workspace
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [Profile(config: config, soul: "You build.")])
+        let steps = [
+            #"call workspace_write {"path": "calc/mod.py", "content": "def add(a, b):\n    return a + b\n"}"#,
+            #"call workspace_write {"path": "calc/test_mod.py", "content": "from mod import add\nassert add(2, 3) == 5\nprint('passed')\n"}"#,
+            #"call workspace_run {"command": "python3 test_mod.py", "path": "calc"}"#,
+            #"call workspace_run {"command": "rm -rf calc"}"#,
+            #"call workspace_read {"path": "../secrets.txt"}"#,
+            #"call workspace_search {"pattern": "def add"}"#,
+        ]
+        for (i, step) in steps.enumerated() {
+            try await adapter.receive(step, chat: "w")
+            try await adapter.waitFor("step \(i + 1)") { $0.count == i + 1 }
+        }
+        try await adapter.receive(#"call workspace_run {"command": "ls calc"}"#, chat: "w")
+        try await adapter.waitFor("the question") { $0.contains { $0.message.text.contains("/approve or /deny") } }
+        try await adapter.receive("/approve", chat: "w")
+        try await adapter.waitFor("the listing") { $0.contains { $0.message.text.hasPrefix("tool said: exit status 0\n") && $0.message.text.contains("test_mod.py") } }
+        await h.shutdown()
+        let r = adapter.texts(in: "w")
+        #expect(r[0] == "tool said: wrote calc/mod.py (32 bytes)", "\(r[0])")
+        #expect(r[2] == "tool said: exit status 0\npassed", "the test ran freely, in the sandbox: \(r[2])")
+        #expect(r[3].hasPrefix("tool said: error: refused by this profile's policy: the command matches 'rm *'"), "\(r[3])")
+        #expect(r[4].contains("leaves the workspace"), "\(r[4])")
+        #expect(r[5] == "tool said: calc/mod.py:1: def add(a, b):", "\(r[5])")
+        #expect(r.contains { $0.hasPrefix(#"Run workspace_run with {"command": "ls calc"}? Reply /approve or /deny"#) }, "\(r)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("ws/calc/mod.py")), "rm was refused")
+    }
 }

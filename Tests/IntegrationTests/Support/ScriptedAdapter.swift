@@ -109,7 +109,7 @@ struct GatewayHarness {
         })
         var tools: [any AgentTool] = [
             MemoryTool(store: store), SessionSearchTool(store: store), SkillViewTool(), ScheduleJobTool(store: store, timeZone: "UTC"),
-        ]
+        ] + WorkspaceTools.make()
         tools.append(DelegateTool(store: store, backends: named, tools: tools, limits: DelegateTool.Limits(maxConcurrent: delegates)))
         gateway = Gateway(
             store: store, adapters: adapters, agent: Agent(backends: named, tools: tools, providers: providers),
