@@ -13,7 +13,7 @@ TEST_LLAMA_PORT ?= 18091
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery lint clean help
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery bench-sandbox lint clean help
 
 help:
 	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-context - lean sessions vs one monolithic thread on SmolLM2 (BENCHMARKS.md)"
 	@echo "make bench-library - artifact search over 100k items, delegation on 1 vs 4 slots (BENCHMARKS.md)"
 	@echo "make bench-delivery - reply latency beside throttled chats, duplicates per crash (BENCHMARKS.md)"
+	@echo "make bench-sandbox  - what the bubblewrap sandbox adds to a command (BENCHMARKS.md)"
 
 ## Debian packages: only the missing ones, one apt-get update first.
 apt:
@@ -99,6 +100,10 @@ bench-delivery: apt
 	swift build -c release --product HeraldBench
 	swift build -c release --product herald
 	.build/release/HeraldBench --delivery --markdown BENCHMARKS.md
+
+bench-sandbox: apt
+	swift build -c release --product HeraldBench
+	.build/release/HeraldBench --sandbox --markdown BENCHMARKS.md
 
 ## Artifact search at 100k items, and a four-way delegation on llama.cpp with 1 and 4 slots.
 bench-library: venv $(TINY) apt

@@ -16,6 +16,7 @@ struct HeraldBench {
         var delegation: [String] = []
         var budgets = [1500, 750, 250]
         var delivery = false
+        var sandbox = false
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
@@ -23,10 +24,11 @@ struct HeraldBench {
             case "--context-day": contextDay = args.popFirst()
             case "--library": library = true
             case "--delivery": delivery = true
+            case "--sandbox": sandbox = true
             case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             case "--budgets": budgets = (args.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]] [--delivery]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]] [--delivery] [--sandbox]")
                 exit(64)
             }
         }
@@ -49,6 +51,13 @@ struct HeraldBench {
             let section = Report.library(count: count, fill: fill, latencies: latencies, delegation: delegationTimes)
             print(section)
             if let markdown { try Report.replaceSection("library", with: section, in: markdown) }
+            return
+        }
+        if sandbox {
+            let (direct, sandboxed) = try await SandboxBench.run(runs: quick ? 20 : 200)
+            let section = Report.sandbox(direct: direct, sandboxed: sandboxed)
+            print(section)
+            if let markdown { try Report.replaceSection("sandbox", with: section, in: markdown) }
             return
         }
         if delivery {

@@ -180,7 +180,10 @@ public struct Agent: Sendable {
         while true {
             while let c = progress.pending.first {
                 if let tool = offered.first(where: { $0.spec.name == c.name }), let arguments = try? ToolArguments(json: c.arguments) {
-                    switch tool.approval(for: arguments, context: context.toolContext) {
+                    var need = tool.approval(for: arguments, context: context.toolContext)
+                    // A helper has nobody to ask: what would need approval is refused there.
+                    if need == .ask && context.depth > 0 { need = .refused("a helper cannot ask for approval; the profile's run_allow decides") }
+                    switch need {
                     case .ask: throw AwaitingApproval(checkpoint: progress, tool: tool.approvalName, arguments: c.arguments)
                     case .refused(let why):
                         progress.pending.removeFirst()

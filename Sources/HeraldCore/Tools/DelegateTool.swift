@@ -21,7 +21,7 @@ public struct DelegateTool: AgentTool {
 
     /// Tool sets a child may have, if its parent has them: reading and fetching, never writing
     /// memory, scheduling or talking to people.
-    static let childSets: Set<String> = ["sessions", "web"]
+    static let childSets: Set<String> = ["sessions", "web", WorkspaceTools.toolset]
 
     let store: any SessionStore
     let backends: [String: any ModelBackend]
@@ -57,6 +57,9 @@ public struct DelegateTool: AgentTool {
         var ok: Bool
         var result: String?
         var error: String?
+        /// A helper with a workspace: its branch (to `workspace_merge`) and what it changed.
+        var branch: String?
+        var changes: String?
     }
 
     public func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
@@ -66,11 +69,25 @@ public struct DelegateTool: AgentTool {
             throw ToolError("tasks must be a list of {goal, context}")
         }
         guard tasks.count <= limits.maxTasks else { throw ToolError("at most \(limits.maxTasks) tasks at once") }
+        // Helpers with the workspace each get a worktree and branch of their own, made one after
+        // the other before any starts (git does not share one repository's set-up well).
+        var worktrees: [(path: String, branch: String, base: String)?] = Array(repeating: nil, count: tasks.count)
+        if context.toolsets.contains(WorkspaceTools.toolset), let root = context.profile.config.workspace?.path {
+            let git = WorkspaceGit(root: root)
+            do {
+                let base = try await git.prepare()
+                let batch = UUID().uuidString.prefix(6).lowercased()
+                for i in tasks.indices { worktrees[i] = try await git.helperWorktree("\(batch)-\(i + 1)", base: base) }
+            } catch {
+                throw ToolError("the helpers' worktrees could not be made: \(error)")
+            }
+        }
         let permits = AsyncSemaphore(limits.maxConcurrent)
         let results = try await withThrowingTaskGroup(of: Result.self) { group in
             for (i, task) in tasks.enumerated() {
+                let worktree = worktrees[i]
                 group.addTask {
-                    try await permits.withPermit { await self.run(task, number: i + 1, parent: context) }
+                    try await permits.withPermit { await self.run(task, number: i + 1, parent: context, worktree: worktree) }
                 }
             }
             var all: [Result] = []
@@ -84,7 +101,7 @@ public struct DelegateTool: AgentTool {
 
     /// One child, start to end. Never throws: a failure is its result (cancellation aside,
     /// which the task group passes up).
-    private func run(_ task: Task, number: Int, parent: ToolContext) async -> Result {
+    private func run(_ task: Task, number: Int, parent: ToolContext, worktree: (path: String, branch: String, base: String)?) async -> Result {
         let text = """
             You are a helper working on one part of a larger task. Do only this part, then answer with its result.
 
@@ -96,8 +113,11 @@ public struct DelegateTool: AgentTool {
             let child = try await store.createChildSession(parent: parent.session, profile: parent.profile.name)
             session = child
             let sets = parent.toolsets.intersection(Self.childSets).union(parent.depth + 1 < limits.maxDepth ? [toolset] : [])
+            // A helper with the workspace works in its worktree, on its own branch.
+            var profile = parent.profile
+            if let worktree { profile.config.workspace?.path = worktree.path }
             let context = TurnContext(
-                profile: parent.profile, session: child, state: SessionState(frozenMemory: ""), skills: [], toolsets: sets,
+                profile: profile, session: child, state: SessionState(frozenMemory: ""), skills: [], toolsets: sets,
                 sender: parent.sender, history: [], depth: parent.depth + 1)
             let agent = Agent(backends: backends, tools: tools, maxToolRounds: limits.maxToolRounds)
             let timeout = limits.timeout
@@ -113,10 +133,17 @@ public struct DelegateTool: AgentTool {
                 }
                 return value
             }
+            var changes: String?
+            var record = [user] + outcome.appended
+            if let w = worktree, let root = parent.profile.config.workspace?.path {
+                changes = try await WorkspaceGit(root: root).finish(w.path, base: w.base, message: "helper \(number): \(task.goal)")
+                // `herald sessions show` shows what the helper changed.
+                record.append(SessionMessage(role: .assistant, content: "Changes on \(w.branch):\n\(changes ?? "")"))
+            }
             try await store.append(
-                [user] + outcome.appended,
+                record,
                 usage: outcome.usage.map { UsageRecord(sessionID: child.id, profile: parent.profile.name, usage: $0, at: Date()) }, to: child.id)
-            return Result(task: number, goal: task.goal, ok: true, result: outcome.reply)
+            return Result(task: number, goal: task.goal, ok: true, result: outcome.reply, branch: worktree?.branch, changes: changes)
         } catch {
             let message = (error as? ToolError)?.message ?? (error as? ModelError)?.description ?? "\(error)"
             if let session, !(error is CancellationError) {

@@ -55,7 +55,8 @@ public struct Sandbox: Sendable {
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
         ]
         if limits.network { a.append("--share-net") }
-        let env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workspace, "LANG": "C.UTF-8", "TMPDIR": "/tmp"].merging(environment) { $1 }
+        let env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workspace, "LANG": "C.UTF-8", "TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"]
+            .merging(environment) { $1 }
         for (k, v) in env.sorted(by: { $0.key < $1.key }) { a += ["--setenv", k, v] }
         a += ["--chdir", directory ?? workspace]
         // Limits the kernel enforces inside: CPU seconds, address space, processes (dash's -p;

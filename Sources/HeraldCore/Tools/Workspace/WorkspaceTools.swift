@@ -7,7 +7,10 @@ public enum WorkspaceTools {
     public static let toolset = "workspace"
 
     public static func make() -> [any AgentTool] {
-        [WorkspaceListTool(), WorkspaceReadTool(), WorkspaceWriteTool(), WorkspaceEditTool(), WorkspaceSearchTool(), WorkspaceRunTool()]
+        [
+            WorkspaceListTool(), WorkspaceReadTool(), WorkspaceWriteTool(), WorkspaceEditTool(), WorkspaceSearchTool(), WorkspaceRunTool(),
+            WorkspaceMergeTool(),
+        ]
     }
 
     /// The session's workspace folder, made on first use.
