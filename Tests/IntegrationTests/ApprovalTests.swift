@@ -108,3 +108,42 @@ struct ApprovalTests {
         #expect(!all.contains { $0.contains(#"{"result":10}"#) })
     }
 }
+
+/// The same approvals on IRC, in a channel: another member cannot decide, the request outlives
+/// a SIGKILL, and the owner's approval runs the call.
+@Suite(.serialized, .enabled(if: MCPPeer.enabled && IRCServer.enabled, "needs the MCP SDK and ngircd: run `make test`"))
+struct IRCApprovalTests {
+    @Test func inAChannelOnlyTheAskerDecidesAndTheRequestOutlivesARestart() async throws {
+        try MCPPeer.require()
+        let h = try IRCHarness(
+            extra: """
+
+                [mcp.test]
+                command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
+                confirm = ["add"]
+                """, allowed: #"allowed_nicks = ["alice", "bob"]"#, script: MCPTests.script)
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let bob = try await IRCTestClient(nick: "bob", port: h.server.port, join: ["#harbour"])
+        var p = try await h.start(watch: alice)
+        try await p.waitFor("the MCP server") { _, err in err.contains { $0.contains("MCP server ready") } }
+        func said(_ what: String, _ predicate: @escaping @Sendable (String) -> Bool) async throws {
+            try await alice.waitFor(what) { lines in IRCTestClient.messages(in: lines, from: "herald", to: "#harbour").contains { predicate($0.params.last ?? "") } }
+        }
+        try await alice.say("herald: /toolset on mcp:test", to: "#harbour")
+        try await said("the tool set on") { $0.contains("mcp:test is on") }
+        try await alice.say(#"herald: call test__add {"a": 20, "b": 22}"#, to: "#harbour")
+        try await said("the question") { $0.contains("/approve or /deny") && $0.contains("only alice can answer") }
+        try await bob.say("herald: /approve", to: "#harbour")
+        try await said("bob refused") { $0.hasPrefix("Only the person who asked") }
+        p.kill9()
+        _ = try await p.waitForExit()
+        p = try await h.start(watch: alice)
+        try await alice.say("herald: /approve", to: "#harbour")
+        // (Sent at once after the JOIN: the approved call waits for its MCP server to be up.)
+        try await said("the answer") { $0.contains(#"tool said: {"result":42}"#) }
+        try await h.stop(p)
+        let lines = alice.messages(from: "herald", to: "#harbour").compactMap { $0.params.last }
+        #expect(lines.filter { $0.contains("/approve or /deny") }.count == 1, "asked once: \(lines)")
+    }
+}

@@ -155,7 +155,7 @@ struct WorkspaceToolsTests {
         #expect(r[3].hasPrefix("tool said: error: refused by this profile's policy: the command matches 'rm *'"), "\(r[3])")
         #expect(r[4].contains("leaves the workspace"), "\(r[4])")
         #expect(r[5] == "tool said: calc/mod.py:1: def add(a, b):", "\(r[5])")
-        #expect(r.contains { $0.hasPrefix(#"Run workspace_run with {"command": "ls calc"}? Reply /approve or /deny"#) }, "\(r)")
+        #expect(r.contains { $0.hasPrefix("Run the command `ls calc` in \(dir.file("ws"))? Reply /approve or /deny") }, "the exact command and folder: \(r)")
         #expect(FileManager.default.fileExists(atPath: dir.file("ws/calc/mod.py")), "rm was refused")
     }
 }

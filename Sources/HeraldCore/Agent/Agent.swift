@@ -150,8 +150,16 @@ public struct Agent: Sendable {
             throw ModelError(.unavailable, backend: checkpoint.backend, "no model backend configured")
         }
         var progress = checkpoint
-        let offered = await offeredTools(context, for: backend)
         guard let call = progress.pending.first else { throw ModelError(.badResponse, backend: backend.name, "nothing to resume") }
+        // After a restart the approved tool's server may still be starting: give it a while.
+        var offered = await offeredTools(context, for: backend)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while decision == .approved, !offered.contains(where: { $0.spec.name == call.name }), ContinuousClock.now < deadline,
+            providers.contains(where: { context.toolsets.contains($0.toolset) && $0.unavailable != nil })
+        {
+            try await Task.sleep(for: .milliseconds(200))
+            offered = await offeredTools(context, for: backend)
+        }
         progress.pending.removeFirst()
         let result: String
         switch decision {
@@ -184,7 +192,10 @@ public struct Agent: Sendable {
                     // A helper has nobody to ask: what would need approval is refused there.
                     if need == .ask && context.depth > 0 { need = .refused("a helper cannot ask for approval; the profile's run_allow decides") }
                     switch need {
-                    case .ask: throw AwaitingApproval(checkpoint: progress, tool: tool.approvalName, arguments: c.arguments)
+                    case .ask:
+                        throw AwaitingApproval(
+                            checkpoint: progress, tool: tool.approvalName, arguments: c.arguments,
+                            question: tool.approvalQuestion(for: arguments, context: context.toolContext))
                     case .refused(let why):
                         progress.pending.removeFirst()
                         record("error: refused by this profile's policy: \(why)", for: c, in: &progress)

@@ -38,6 +38,8 @@ public struct AwaitingApproval: Error, Sendable {
     /// The call asked about, as the person reads it.
     public var tool: String
     public var arguments: String
+    /// The question in words: the exact call (for a command, its text and folder).
+    public var question: String
 }
 
 /// What the person decided about one tool call.

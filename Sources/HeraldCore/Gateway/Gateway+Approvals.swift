@@ -38,12 +38,11 @@ extension Gateway {
                 arguments: waiting.arguments, createdAt: now, expiresAt: now.addingTimeInterval(settings.approvalTimeout),
                 checkpoint: waiting.checkpoint))
         let minutes = max(1, Int((settings.approvalTimeout / 60).rounded()))
-        let arguments = waiting.arguments.count > 400 ? String(waiting.arguments.prefix(400)) + "…" : waiting.arguments
         let who = entry.message.direct == false ? " (only \(entry.message.sender.displayName) can answer)" : ""
         try await store.enqueue([
             OutboundMessage(
                 conversation: entry.message.conversation,
-                text: "Run \(waiting.tool) with \(arguments)? Reply /approve or /deny\(who); it expires in \(minutes) minute\(minutes == 1 ? "" : "s"). [request \(request.id)]",
+                text: "Run \(waiting.question)? Reply /approve or /deny\(who); it expires in \(minutes) minute\(minutes == 1 ? "" : "s"). [request \(request.id)]",
                 inboxID: entry.id, isNotice: true)
         ])
         deliveryBell.ring()

@@ -46,6 +46,8 @@ public protocol AgentTool: Sendable {
     func approval(for arguments: ToolArguments, context: ToolContext) -> ApprovalNeed
     /// The tool as an approval request names it ("calendar.delete_event").
     var approvalName: String { get }
+    /// What the person is asked to allow, in words ("calendar.delete_event with {...}").
+    func approvalQuestion(for arguments: ToolArguments, context: ToolContext) -> String
 }
 
 /// What a call needs before it runs.
@@ -58,6 +60,10 @@ public enum ApprovalNeed: Sendable, Equatable {
 extension AgentTool {
     public func approval(for arguments: ToolArguments, context: ToolContext) -> ApprovalNeed { .none }
     public var approvalName: String { spec.name }
+    public func approvalQuestion(for arguments: ToolArguments, context: ToolContext) -> String {
+        let raw = arguments.raw.count > 400 ? String(arguments.raw.prefix(400)) + "…" : arguments.raw
+        return "\(approvalName) with \(raw)"
+    }
 }
 
 /// Tools that come and go while Herald runs (an MCP server's: listed when it starts, gone

@@ -65,9 +65,11 @@ struct IRCHarness {
 
     /// Starts `herald run` and returns once `client` saw it join `channels` (ones it is in).
     func start(watch client: IRCTestClient, channels: Set<String> = ["#harbour"]) async throws -> HeraldProcess {
+        // Only JOINs after this start count: a restarted herald must join again.
+        let before = client.lines.count
         let p = try HeraldProcess(["run", "--config", config])
         try await client.waitFor("herald to join \(channels.sorted()); stderr: \(p.stderr.suffix(3))", seconds: 30) { lines in
-            Set(lines.filter { $0.command == "JOIN" && $0.nick == "herald" }.compactMap(\.params.first)).isSuperset(of: channels)
+            Set(lines.dropFirst(before).filter { $0.command == "JOIN" && $0.nick == "herald" }.compactMap(\.params.first)).isSuperset(of: channels)
         }
         return p
     }

@@ -159,6 +159,13 @@ struct WorkspaceRunTool: AgentTool {
         (context.profile.config.workspace?.policy ?? RunPolicy()).need(for: arguments["command"] ?? "")
     }
 
+    /// The exact command and the folder it would run in.
+    func approvalQuestion(for arguments: ToolArguments, context: ToolContext) -> String {
+        let root = context.profile.config.workspace?.path ?? "?"
+        let folder = (arguments["path"].map { $0 == "." || $0.isEmpty ? root : root + "/" + $0 }) ?? root
+        return "the command `\(arguments["command"] ?? "")` in \(folder)"
+    }
+
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
         guard let settings = context.profile.config.workspace else { throw ToolError("this profile has no workspace") }
         guard Sandbox.available else { throw ToolError("the sandbox (bubblewrap) is not installed, so commands cannot run") }
