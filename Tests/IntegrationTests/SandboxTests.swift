@@ -159,3 +159,41 @@ struct WorkspaceToolsTests {
         #expect(FileManager.default.fileExists(atPath: dir.file("ws/calc/mod.py")), "rm was refused")
     }
 }
+
+@Suite(.enabled(if: Sandbox.available || Peers.required, "needs bubblewrap and git: run `make test`"))
+struct WorkspaceEditTests {
+    @Test func aUnifiedDiffAppliesWholeAndOneThatLeavesTheWorkspaceChangesNothing() async throws {
+        let dir = TempDir()
+        let model = try StubOpenAIServer(script: MCPTests.script)
+        defer { model.stop() }
+        var config = ProfileConfig(name: "builder", models: ["stub"], toolsets: ["workspace"])
+        var workspace = WorkspaceSettings(path: dir.file("ws"))
+        workspace.perSession = true
+        config.workspace = workspace
+        let adapter = ScriptedAdapter(allowed: ["alice"])
+        let h = try GatewayHarness(adapters: [adapter], models: ["stub": model.baseURL], profiles: [Profile(config: config, soul: "You build.")])
+        func json(_ o: [String: String]) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: o, options: .sortedKeys), as: UTF8.self) }
+        let good = "--- a/notes.txt\n+++ b/notes.txt\n@@ -1,2 +1,2 @@\n first\n-second\n+2nd\n"
+        let evil = "--- a/../escape.txt\n+++ b/../escape.txt\n@@ -0,0 +1 @@\n+out\n"
+        let steps = [
+            "call workspace_write " + json(["path": "notes.txt", "content": "first\nsecond\n"]),
+            "call workspace_edit " + json(["diff": good]),
+            "call workspace_edit " + json(["diff": evil]),
+            "call workspace_read " + json(["path": "notes.txt"]),
+        ]
+        for (i, step) in steps.enumerated() {
+            try await adapter.receive(step, chat: "one")
+            try await adapter.waitFor("step \(i + 1)") { $0.count == i + 1 }
+        }
+        // Another conversation has a folder of its own.
+        try await adapter.receive("call workspace_list {}", chat: "two")
+        try await adapter.waitFor("the other session's listing") { $0.count == 5 }
+        await h.shutdown()
+        let r = adapter.texts(in: "one")
+        #expect(r[1] == "tool said: applied the diff: notes.txt", "\(r[1])")
+        #expect(r[2].hasPrefix("tool said: error: the diff does not apply (nothing changed)"), "\(r[2])")
+        #expect(r[3] == "tool said: first\n2nd", "\(r[3])")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("escape.txt")) && !FileManager.default.fileExists(atPath: dir.file("ws/escape.txt")))
+        #expect(adapter.texts(in: "two") == ["tool said: (empty)"], "per session: \(adapter.texts(in: "two"))")
+    }
+}

@@ -127,6 +127,7 @@ extension HeraldConfig {
             // among the tool sets); its folder defaults to one of its own in the state directory.
             var w = WorkspaceSettings(
                 path: try r.string("workspace").map(resolve) ?? (state as NSString).appendingPathComponent("workspaces/\(name)"))
+            w.perSession = try r.bool("workspace_per_session") ?? false
             w.limits.network = try r.bool("run_network") ?? false
             w.limits.wallSeconds = try r.int("run_timeout_seconds", range: 1...86_400) ?? w.limits.wallSeconds
             w.limits.cpuSeconds = try r.int("run_cpu_seconds", range: 1...86_400) ?? w.limits.cpuSeconds

@@ -4,6 +4,8 @@ import Foundation
 /// `workspace_run`, the variables its commands get, and which commands need approval.
 public struct WorkspaceSettings: Sendable, Equatable {
     public var path: String
+    /// Each session its own folder under `path` (named by the session), instead of one shared.
+    public var perSession = false
     public var limits = Sandbox.Limits()
     /// Variables passed to commands (values from Herald's environment, by name).
     public var environment: [String: String] = [:]

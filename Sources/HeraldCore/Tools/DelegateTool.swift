@@ -72,8 +72,11 @@ public struct DelegateTool: AgentTool {
         // Helpers with the workspace each get a worktree and branch of their own, made one after
         // the other before any starts (git does not share one repository's set-up well).
         var worktrees: [(path: String, branch: String, base: String)?] = Array(repeating: nil, count: tasks.count)
-        if context.toolsets.contains(WorkspaceTools.toolset), let root = context.profile.config.workspace?.path {
+        var worktreeRoot: String?
+        if context.toolsets.contains(WorkspaceTools.toolset), let settings = context.profile.config.workspace {
+            let root = WorkspaceTools.folder(settings, session: context.session)
             let git = WorkspaceGit(root: root)
+            worktreeRoot = root
             do {
                 let base = try await git.prepare()
                 let batch = UUID().uuidString.prefix(6).lowercased()
@@ -83,11 +86,12 @@ public struct DelegateTool: AgentTool {
             }
         }
         let permits = AsyncSemaphore(limits.maxConcurrent)
+        let root = worktreeRoot
         let results = try await withThrowingTaskGroup(of: Result.self) { group in
             for (i, task) in tasks.enumerated() {
                 let worktree = worktrees[i]
                 group.addTask {
-                    try await permits.withPermit { await self.run(task, number: i + 1, parent: context, worktree: worktree) }
+                    try await permits.withPermit { await self.run(task, number: i + 1, parent: context, worktree: worktree, root: root) }
                 }
             }
             var all: [Result] = []
@@ -101,7 +105,9 @@ public struct DelegateTool: AgentTool {
 
     /// One child, start to end. Never throws: a failure is its result (cancellation aside,
     /// which the task group passes up).
-    private func run(_ task: Task, number: Int, parent: ToolContext, worktree: (path: String, branch: String, base: String)?) async -> Result {
+    private func run(
+        _ task: Task, number: Int, parent: ToolContext, worktree: (path: String, branch: String, base: String)?, root: String?
+    ) async -> Result {
         let text = """
             You are a helper working on one part of a larger task. Do only this part, then answer with its result.
 
@@ -115,7 +121,10 @@ public struct DelegateTool: AgentTool {
             let sets = parent.toolsets.intersection(Self.childSets).union(parent.depth + 1 < limits.maxDepth ? [toolset] : [])
             // A helper with the workspace works in its worktree, on its own branch.
             var profile = parent.profile
-            if let worktree { profile.config.workspace?.path = worktree.path }
+            if let worktree {
+                profile.config.workspace?.path = worktree.path
+                profile.config.workspace?.perSession = false
+            }
             let context = TurnContext(
                 profile: profile, session: child, state: SessionState(frozenMemory: ""), skills: [], toolsets: sets,
                 sender: parent.sender, history: [], depth: parent.depth + 1)
@@ -135,7 +144,7 @@ public struct DelegateTool: AgentTool {
             }
             var changes: String?
             var record = [user] + outcome.appended
-            if let w = worktree, let root = parent.profile.config.workspace?.path {
+            if let w = worktree, let root {
                 changes = try await WorkspaceGit(root: root).finish(w.path, base: w.base, message: "helper \(number): \(task.goal)")
                 // `herald sessions show` shows what the helper changed.
                 record.append(SessionMessage(role: .assistant, content: "Changes on \(w.branch):\n\(changes ?? "")"))

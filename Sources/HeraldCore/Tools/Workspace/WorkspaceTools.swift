@@ -13,9 +13,16 @@ public enum WorkspaceTools {
         ]
     }
 
+    /// The folder a session works in: the profile's, or with `workspace_per_session` one of
+    /// the session's own under it.
+    public static func folder(_ settings: WorkspaceSettings, session: SessionRecord) -> String {
+        settings.perSession ? settings.path + "/session-" + String(session.id.prefix(12)) : settings.path
+    }
+
     /// The session's workspace folder, made on first use.
     static func root(_ context: ToolContext) throws(ToolError) -> String {
-        guard let root = context.profile.config.workspace?.path else { throw ToolError("this profile has no workspace") }
+        guard let settings = context.profile.config.workspace else { throw ToolError("this profile has no workspace") }
+        let root = folder(settings, session: context.session)
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } catch {
@@ -86,13 +93,15 @@ struct WorkspaceWriteTool: AgentTool {
 
 struct WorkspaceEditTool: AgentTool {
     let spec = ToolSpec(
-        name: "workspace_edit", description: "Replace one exact, unique piece of text in a workspace file with another.",
+        name: "workspace_edit",
+        description: "Change workspace files: replace one exact, unique piece of text in a file (path, old, new), or apply a unified diff (diff) to the workspace.",
         parametersJSON:
-            #"{"type":"object","properties":{"path":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"}},"required":["path","old","new"]}"#)
+            #"{"type":"object","properties":{"path":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"},"diff":{"type":"string","description":"a unified diff, paths relative to the workspace (a/ b/ prefixes allowed)"}}}"#)
     let toolset = WorkspaceTools.toolset
 
     func call(arguments: ToolArguments, context: ToolContext) async throws -> String {
         let root = try WorkspaceTools.root(context)
+        if let diff = arguments["diff"], !diff.isEmpty { return try await apply(diff, in: root) }
         let path = try WorkspacePath.resolve(try arguments.required("path"), in: root, mustExist: true)
         let old = try arguments.required("old")
         guard let data = FileManager.default.contents(atPath: path) else { throw ToolError("cannot read \(arguments["path"] ?? "")") }
@@ -106,6 +115,24 @@ struct WorkspaceEditTool: AgentTool {
             throw ToolError("cannot write: \(error.localizedDescription)")
         }
         return "edited \(WorkspacePath.relative(path, to: root))"
+    }
+
+    /// `git apply`, which refuses paths with '..', absolute paths and paths through symbolic
+    /// links (and, outside a repository, anything outside the folder); all or nothing.
+    private func apply(_ diff: String, in root: String) async throws -> String {
+        let file = NSTemporaryDirectory() + "herald-diff-\(UUID().uuidString.prefix(8)).patch"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            try Data((diff.hasSuffix("\n") ? diff : diff + "\n").utf8).write(to: URL(fileURLWithPath: file))
+            let git = WorkspaceGit(root: root)
+            let files = try await git.git(["apply", "--numstat", file])
+            try await git.git(["apply", "--recount", "--whitespace=nowarn", file])
+            return "applied the diff: " + files.split(separator: "\n").map { $0.split(separator: "\t").last.map(String.init) ?? "" }.joined(separator: ", ")
+        } catch let e as WorkspaceGit.Failure {
+            throw ToolError("the diff does not apply (nothing changed): \(e.description)")
+        } catch {
+            throw ToolError("the diff could not be applied: \(error)")
+        }
     }
 }
 
@@ -161,7 +188,7 @@ struct WorkspaceRunTool: AgentTool {
 
     /// The exact command and the folder it would run in.
     func approvalQuestion(for arguments: ToolArguments, context: ToolContext) -> String {
-        let root = context.profile.config.workspace?.path ?? "?"
+        let root = context.profile.config.workspace.map { WorkspaceTools.folder($0, session: context.session) } ?? "?"
         let folder = (arguments["path"].map { $0 == "." || $0.isEmpty ? root : root + "/" + $0 }) ?? root
         return "the command `\(arguments["command"] ?? "")` in \(folder)"
     }
