@@ -31,6 +31,7 @@ public final class MCPServer: ToolProvider {
     public var toolset: String { config.toolset }
     let log: Logger
     private let status = Mutex<(state: State, tools: [Tool], session: MCPSession?)>((.starting, [], nil))
+    private let readyCount = Mutex(0)
     private let backoff = Backoff(base: .seconds(1), cap: .seconds(60))
     /// Rings when the tools were listed (again), for tests and for `herald mcp`.
     public let listed = Doorbell()
@@ -41,6 +42,8 @@ public final class MCPServer: ToolProvider {
     }
 
     public var state: State { status.withLock { $0.state } }
+    /// How many times the server has come up (a restart after a crash makes it 2).
+    public var starts: Int { readyCount.withLock { $0 } }
 
     public var unavailable: String? {
         switch state {
@@ -111,6 +114,7 @@ public final class MCPServer: ToolProvider {
             status.withLock { $0.session = session }
             try await listTools()
             status.withLock { $0.state = .ready(version: version, tools: $0.tools.count) }
+            readyCount.withLock { $0 += 1 }
             log.info("MCP server ready", ["protocol": version, "tools": "\(tools.count)"])
             await withTaskCancellationHandler {
                 await session.closed.wait()

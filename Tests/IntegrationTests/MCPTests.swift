@@ -125,7 +125,9 @@ struct MCPTests {
         let h = try harness(model, adapter, [server])
         try await adapter.receive("call test__crash {}", chat: "A")
         try await adapter.waitFor("the answer after the crash") { $0.count == 1 }
-        try await MCPPeer.waitReady(server, "the server to be restarted")
+        try await withDeadline(30, "the server to be restarted") {
+            while server.starts < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        }
         try await adapter.receive(#"call test__echo {"text": "again"}"#, chat: "A")
         try await adapter.waitFor("the next answer") { $0.count == 2 }
         await h.shutdown()
