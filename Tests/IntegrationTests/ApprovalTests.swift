@@ -146,4 +146,32 @@ struct IRCApprovalTests {
         let lines = alice.messages(from: "herald", to: "#harbour").compactMap { $0.params.last }
         #expect(lines.filter { $0.contains("/approve or /deny") }.count == 1, "asked once: \(lines)")
     }
+
+    @Test func anUnansweredRequestInAChannelExpiresWithANotice() async throws {
+        try MCPPeer.require()
+        let h = try IRCHarness(
+            extra: """
+
+                [mcp.test]
+                command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
+                confirm = ["add"]
+
+                [approvals]
+                timeout_seconds = 2
+                """, script: MCPTests.script)
+        defer { h.shutdown() }
+        let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
+        let p = try await h.start(watch: alice)
+        try await p.waitFor("the MCP server") { _, err in err.contains { $0.contains("MCP server ready") } }
+        try await alice.say("herald: /toolset on mcp:test", to: "#harbour")
+        try await alice.say(#"herald: call test__add {"a": 3, "b": 4}"#, to: "#harbour")
+        try await alice.waitFor("the expiry and the answer") { lines in
+            let said = IRCTestClient.messages(in: lines, from: "herald", to: "#harbour").compactMap { $0.params.last }
+            return said.contains { $0.contains("expired without an answer") } && said.contains { $0.hasPrefix("tool said:") }
+        }
+        try await h.stop(p)
+        let said = alice.messages(from: "herald", to: "#harbour").compactMap { $0.params.last }
+        #expect(said.contains("tool said: error: nobody approved this call in time, so it was not run"), "\(said)")
+        #expect(!said.contains { $0.contains(#"{"result":7}"#) })
+    }
 }
