@@ -113,15 +113,23 @@ struct ApprovalTests {
 /// a SIGKILL, and the owner's approval runs the call.
 @Suite(.serialized, .enabled(if: MCPPeer.enabled && IRCServer.enabled, "needs the MCP SDK and ngircd: run `make test`"))
 struct IRCApprovalTests {
-    @Test func inAChannelOnlyTheAskerDecidesAndTheRequestOutlivesARestart() async throws {
-        try MCPPeer.require()
-        let h = try IRCHarness(
+    /// An IRC harness whose #harbour may switch on the test MCP server, `add` marked confirm.
+    func harness(timeout: Int = 1800) throws -> IRCHarness {
+        try IRCHarness(
             extra: """
 
                 [mcp.test]
                 command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
                 confirm = ["add"]
+
+                [approvals]
+                timeout_seconds = \(timeout)
                 """, allowed: #"allowed_nicks = ["alice", "bob"]"#, script: MCPTests.script)
+    }
+
+    @Test func inAChannelOnlyTheAskerDecidesAndTheRequestOutlivesARestart() async throws {
+        try MCPPeer.require()
+        let h = try harness()
         defer { h.shutdown() }
         let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
         let bob = try await IRCTestClient(nick: "bob", port: h.server.port, join: ["#harbour"])
@@ -149,16 +157,7 @@ struct IRCApprovalTests {
 
     @Test func anUnansweredRequestInAChannelExpiresWithANotice() async throws {
         try MCPPeer.require()
-        let h = try IRCHarness(
-            extra: """
-
-                [mcp.test]
-                command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
-                confirm = ["add"]
-
-                [approvals]
-                timeout_seconds = 2
-                """, script: MCPTests.script)
+        let h = try harness(timeout: 2)
         defer { h.shutdown() }
         let alice = try await IRCTestClient(nick: "alice", port: h.server.port, join: ["#harbour"])
         let p = try await h.start(watch: alice)
