@@ -11,12 +11,7 @@ struct ApprovalTests {
         try TelegramHarness(
             allowed: [111, 222], groups: "all",
             extra: """
-                [mcp.test]
-                command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
-                confirm = ["add"]
-
-                [approvals]
-                timeout_seconds = \(timeout)
+                \(MCPPeer.confirmConfig(timeout: timeout))
 
                 [profiles.helper]
                 model = "local"
@@ -116,15 +111,7 @@ struct IRCApprovalTests {
     /// An IRC harness whose #harbour may switch on the test MCP server, `add` marked confirm.
     func harness(timeout: Int = 1800) throws -> IRCHarness {
         try IRCHarness(
-            extra: """
-
-                [mcp.test]
-                command = ["\(MCPPeer.python)", "\(MCPPeer.script)", "stdio"]
-                confirm = ["add"]
-
-                [approvals]
-                timeout_seconds = \(timeout)
-                """, allowed: #"allowed_nicks = ["alice", "bob"]"#, script: MCPTests.script)
+            extra: "\n" + MCPPeer.confirmConfig(timeout: timeout), allowed: #"allowed_nicks = ["alice", "bob"]"#, script: MCPTests.script)
     }
 
     @Test func inAChannelOnlyTheAskerDecidesAndTheRequestOutlivesARestart() async throws {

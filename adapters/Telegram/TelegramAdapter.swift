@@ -79,7 +79,8 @@ public final class TelegramAdapter: ChatAdapter {
                 let next = Held(since: open.isEmpty ? nil : open == held.pieces ? held.since : Date(), pieces: open)
                 // The updates, the next offset and any held piece commit together; only then
                 // does the next poll (from that offset) confirm them to Telegram.
-                try await intake.commit(ready, cursors: [("offset", String(last + 1))], state: [("paste", next.encoded)])
+                // The held pieces are written only when they change: most polls hold nothing.
+                try await intake.commit(ready, cursors: [("offset", String(last + 1))], state: next == held ? [] : [("paste", next.encoded)])
                 offset = last + 1
                 held = next
             } catch is CancellationError {

@@ -73,23 +73,17 @@ public final class Scheduler: Sendable {
             guard var due = schedule.next(after: last ?? job.createdAt, in: zone, anchor: job.createdAt) else { continue }
             if due <= now {
                 if try await store.hasUnfinishedRun(job) { continue }  // the run in flight ends first
-                // The due times not after now, oldest first (bounded: a job every second, down a week).
-                var passed: [Date] = [due]
-                while passed.count < 10_000, let following = schedule.next(after: passed[passed.count - 1], in: zone, anchor: job.createdAt),
-                    following <= now
-                {
-                    passed.append(following)
-                }
+                let passed = Self.dueTimes(of: job, schedule, zone, after: last ?? job.createdAt, through: now)
                 if job.catchUp {
                     due = passed[0]
                 } else {
                     due = passed[passed.count - 1]
-                    try await skip(job, passed.dropLast(), now: now)
+                    try await skip(job, passed.dropLast())
                 }
                 if now.timeIntervalSince(due) <= grace {
                     try await claim(job, due: due, zone: zone, schedule: schedule)
                 } else {
-                    try await store.skipJobRun(job, scheduledFor: due, reason: lateReason(due, now: now))
+                    try await store.skipJobRun(job, scheduledFor: due, reason: lateReason(due))
                     log.warning("a run is outside the grace window; recorded as skipped", ["job": job.name, "due": due.formatted(.iso8601)])
                 }
                 guard let following = schedule.next(after: due, in: zone, anchor: job.createdAt) else { continue }
@@ -103,19 +97,33 @@ public final class Scheduler: Sendable {
     /// When this scheduler started: a due time before it was missed while Herald was down.
     let startedAt: Date
 
-    /// Why a due time was not run: Herald was down then, or an earlier run still waited.
-    func lateReason(_ due: Date, now: Date) -> String {
+    /// The due times of `job` after `start` and not after `end`, oldest first (bounded: a job
+    /// every second, down a week).
+    static func dueTimes(of job: Job, _ schedule: Schedule, _ zone: TimeZone, after start: Date, through end: Date) -> [Date] {
+        var times: [Date] = []
+        var due = schedule.next(after: start, in: zone, anchor: job.createdAt)
+        while let d = due, d <= end, times.count < 10_000 {
+            times.append(d)
+            due = schedule.next(after: d, in: zone, anchor: job.createdAt)
+        }
+        return times
+    }
+
+    /// Whether a due time fell while Herald was down (before this scheduler started).
+    private func missedWhileDown(_ due: Date) -> Bool { due < startedAt }
+
+    /// Why the latest due time was not run: it is past the grace window.
+    func lateReason(_ due: Date) -> String {
         let minutes = Int(grace / 60)
         let late = "more than \(minutes) minute\(minutes == 1 ? "" : "s") late"
-        return due < startedAt ? "missed while Herald was down (\(late))" : "an earlier run was still unfinished (\(late))"
+        return missedWhileDown(due) ? "missed while Herald was down (\(late))" : "an earlier run was still unfinished (\(late))"
     }
 
     /// Records due times passed over (the newest 50 of them; a count of the rest in the log).
-    private func skip(_ job: Job, _ due: ArraySlice<Date>, now: Date) async throws {
+    private func skip(_ job: Job, _ due: ArraySlice<Date>) async throws {
         guard !due.isEmpty else { return }
         for d in due.suffix(50) {
-            let reason =
-                d < startedAt ? "missed while Herald was down" : "its time passed while an earlier run was still unfinished"
+            let reason = missedWhileDown(d) ? "missed while Herald was down" : "its time passed while an earlier run was still unfinished"
             try await store.skipJobRun(job, scheduledFor: d, reason: reason)
         }
         log.warning("due runs passed over are not repeated (catch_up = false)", ["job": job.name, "skipped": "\(due.count)"])
@@ -126,12 +134,7 @@ public final class Scheduler: Sendable {
     public static func resume(_ job: Job, store: any JobStore, now: Date) async throws -> Bool {
         if let since = job.pausedAt, let schedule = try? Schedule(job.schedule), let zone = TimeZone(identifier: job.timeZone) {
             let last = try await store.lastJobRun(job)
-            var due = schedule.next(after: max(since, last ?? job.createdAt), in: zone, anchor: job.createdAt)
-            var skipped: [Date] = []
-            while let d = due, d <= now, skipped.count < 10_000 {
-                skipped.append(d)
-                due = schedule.next(after: d, in: zone, anchor: job.createdAt)
-            }
+            let skipped = dueTimes(of: job, schedule, zone, after: max(since, last ?? job.createdAt), through: now)
             // The newest ones are what a person looks for; the last one bounds the next run.
             for d in skipped.suffix(50) { try await store.skipJobRun(job, scheduledFor: d, reason: "paused") }
         }

@@ -20,6 +20,19 @@ enum MCPPeer {
         try #require(available, "the MCP SDK is not in the venv: run `make test` (it installs mcp and mcp-server-git)")
     }
 
+    /// Config text: the test server as [mcp.test] with `add` marked confirm, and the approval
+    /// timeout.
+    static func confirmConfig(timeout: Int) -> String {
+        """
+        [mcp.test]
+        command = ["\(python)", "\(script)", "stdio"]
+        confirm = ["add"]
+
+        [approvals]
+        timeout_seconds = \(timeout)
+        """
+    }
+
     /// The test server over stdio (`mode`: stdio, or garbage for one that writes non-JSON first).
     static func stdio(_ name: String = "test", mode: String = "stdio", env: [String] = [], timeout: Int = 10) -> MCPServerConfig {
         var c = MCPServerConfig(name: name, endpoint: .stdio(command: [python, script, mode]))

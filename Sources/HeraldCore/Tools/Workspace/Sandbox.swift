@@ -70,30 +70,41 @@ public struct Sandbox: Sendable {
     /// Runs `command`; a command still running at the wall limit is killed with everything it
     /// started (its PID namespace ends with it).
     public func run(_ command: String, directory: String? = nil) async throws -> Result {
-        let child = try ChildProcess(argv(command, directory: directory), environment: [:], pipes: true)
-        close(child.stdin!)
         let limit = limits.outputChars
-        // stdout and stderr interleaved as they come, up to the cap; the rest is counted.
-        let collected = OutputCollector(limit: limit * 4)
-        let readers = [child.stdout!, child.stderr!].map { fd in
-            Thread.detach { collected.read(fd) }
-        }
-        let finished = await child.waitForExit(upTo: .seconds(Int64(limits.wallSeconds)))
-        if !finished {
-            child.signal(SIGKILL)
-            await child.wait()
-        }
-        for r in readers { await r.value }
-        let (text, cutBytes) = collected.result
-        var output = text
+        let r = try await ChildProcess.output(
+            argv(command, directory: directory), environment: [:], limit: limit * 4, wall: .seconds(Int64(limits.wallSeconds)))
+        var output = r.output
         var cut = 0
         if output.count > limit {
             cut = output.count - limit
             output = String(output.prefix(limit))
         }
+        return Result(status: r.status, output: output.trimmingCharacters(in: .newlines), cut: cut + r.dropped, timedOut: r.timedOut)
+    }
+}
+
+extension ChildProcess {
+    /// Runs `argv` with its stdin closed and returns what it wrote (stdout and stderr
+    /// interleaved as they came, up to `limit` bytes; the rest counted) and its exit status
+    /// (128 + the signal when killed). At `wall` it is killed.
+    static func output(_ argv: [String], environment: [String: String], limit: Int, wall: Duration? = nil) async throws
+        -> (status: Int32, output: String, dropped: Int, timedOut: Bool)
+    {
+        let child = try ChildProcess(argv, environment: environment, pipes: true)
+        close(child.stdin!)
+        let collected = OutputCollector(limit: limit)
+        let readers = [child.stdout!, child.stderr!].map { fd in Thread.detach { collected.read(fd) } }
+        var finished = true
+        if let wall {
+            finished = await child.waitForExit(upTo: wall)
+            if !finished { child.signal(SIGKILL) }
+        }
+        await child.wait()
+        for r in readers { await r.value }
+        let (text, dropped) = collected.result
         let raw = child.waitStatus
         let status: Int32 = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-        return Result(status: status, output: output.trimmingCharacters(in: .newlines), cut: cut + cutBytes, timedOut: !finished)
+        return (status, text, dropped, !finished)
     }
 }
 

@@ -17,14 +17,9 @@ public struct WorkspaceGit: Sendable {
     func git(_ args: [String], in directory: String? = nil) async throws -> String {
         let argv = ["git", "-C", directory ?? root, "-c", "user.name=Herald", "-c", "user.email=herald@localhost", "-c", "commit.gpgsign=false"] + args
         let env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": root, "GIT_TERMINAL_PROMPT": "0"]
-        let p = try ChildProcess(argv, environment: env, pipes: true)
-        close(p.stdin!)
-        let out = OutputCollector(limit: 1 << 20)
-        let readers = [p.stdout!, p.stderr!].map { fd in Thread.detach { out.read(fd) } }
-        await p.wait()
-        for r in readers { await r.value }
-        let text = out.result.0.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.waitStatus == 0 else { throw Failure(description: "git \(args.first ?? ""): \(text.prefix(500))") }
+        let r = try await ChildProcess.output(argv, environment: env, limit: 1 << 20)
+        let text = r.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard r.status == 0 else { throw Failure(description: "git \(args.first ?? ""): \(text.prefix(500))") }
         return text
     }
 
