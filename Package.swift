@@ -12,19 +12,23 @@ let package = Package(
         // System C libraries through C module targets: libcurl for every wire, SQLite for state.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // libmicrohttpd serves the dashboard, /metrics and the webhooks.
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
 
         .target(name: "HeraldNet", dependencies: ["CCurl"]),
         .target(name: "HeraldCore", dependencies: ["HeraldNet"]),
         .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
         // The MCP client: stdio and Streamable HTTP servers' tools as tool sets.
         .target(name: "HeraldMCP", dependencies: ["HeraldCore", "HeraldNet"]),
+        // The local dashboard: sessions, jobs, library, outbox and access in a browser.
+        .target(name: "HeraldDashboard", dependencies: ["CMicroHTTPD", "HeraldCore"]),
         .target(name: "HeraldConsole", dependencies: ["HeraldCore"], path: "adapters/Console"),
         .target(name: "HeraldTelegram", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Telegram"),
         .target(name: "HeraldIRC", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/IRC"),
         .target(name: "HeraldMatrix", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Matrix"),
         .target(name: "HeraldEmail", dependencies: ["HeraldCore", "HeraldNet"], path: "adapters/Email"),
         .executableTarget(
-            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix", "HeraldEmail", "HeraldMCP"]),
+            name: "herald", dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldConsole", "HeraldTelegram", "HeraldIRC", "HeraldMatrix", "HeraldEmail", "HeraldMCP", "HeraldDashboard"]),
         .executableTarget(
             name: "HeraldBench",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers"]),
@@ -43,7 +47,7 @@ let package = Package(
         .testTarget(name: "EmailTests", dependencies: ["HeraldEmail", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "HeraldMCP", "herald"]),
+            dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "HeraldMCP", "HeraldDashboard", "herald"]),
     ],
     swiftLanguageModes: [.v6]
 )

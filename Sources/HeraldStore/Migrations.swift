@@ -272,5 +272,14 @@ enum Migrations {
         CREATE INDEX approvals_by_inbox ON approvals (inbox_id, id);
         CREATE INDEX approvals_pending ON approvals (conversation) WHERE decision IS NULL;
         """,
+        // 9: tool sets switched on or off for a whole profile (the dashboard), as skills are
+        """
+        CREATE TABLE profile_toolsets (
+            profile TEXT NOT NULL,
+            toolset TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            PRIMARY KEY (profile, toolset)
+        );
+        """,
     ]
 }

@@ -44,6 +44,26 @@ extension SQLiteStore {
         }
     }
 
+    public func toolsetOverrides(profile: String) throws -> [String: Bool] {
+        var out: [String: Bool] = [:]
+        for r in try db.query("SELECT toolset, enabled FROM profile_toolsets WHERE profile = ?", [.text(profile)]) {
+            out[r[0].string ?? ""] = r[1].int == 1
+        }
+        return out
+    }
+
+    public func setToolsetOverride(profile: String, toolset: String, enabled: Bool?) throws {
+        if let enabled {
+            try db.query(
+                """
+                INSERT INTO profile_toolsets (profile, toolset, enabled) VALUES (?, ?, ?)
+                ON CONFLICT (profile, toolset) DO UPDATE SET enabled = excluded.enabled
+                """, [.text(profile), .text(toolset), .int(enabled ? 1 : 0)])
+        } else {
+            try db.query("DELETE FROM profile_toolsets WHERE profile = ? AND toolset = ?", [.text(profile), .text(toolset)])
+        }
+    }
+
     // MARK: - Search
 
     public func search(_ query: String, sender: String, limit: Int) throws -> [SearchHit] {

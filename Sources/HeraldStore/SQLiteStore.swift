@@ -135,6 +135,14 @@ public actor SQLiteStore: Store {
 
     // MARK: - Lanes
 
+    public func pendingInboxCounts() throws -> [AdapterID: Int] {
+        var out: [AdapterID: Int] = [:]
+        for r in try db.query("SELECT platform, account, count(*) FROM inbox WHERE state = 'pending' GROUP BY platform, account") {
+            out[AdapterID(platform: Platform(r[0].string ?? ""), account: r[1].string ?? "")] = Int(r[2].int ?? 0)
+        }
+        return out
+    }
+
     public func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) throws -> [InboxEntry] {
         guard !adapters.isEmpty else { return [] }
         // One query over all adapters, so `limit` and the id order hold across them.

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldConsole
 import HeraldCore
+import HeraldDashboard
 import HeraldMCP
 import HeraldStore
 import HeraldIRC
@@ -126,6 +127,21 @@ struct Composition {
             store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools, providers: mcp), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
             access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian)
+    }
+
+    /// The dashboard `herald run` serves, when `[dashboard] enabled`. Its token is made on the
+    /// first start, and the login link printed then (once; `herald dashboard url` prints it
+    /// again). Hooks' secrets are resolved here, so a missing one stops the start.
+    func dashboard(_ gateway: Gateway) throws -> Dashboard? {
+        let d = config.dashboard
+        guard d.enabled else { return nil }
+        let (token, created) = try DashboardAuth.token(stateDirectory: config.stateDirectory)
+        if created {
+            Herald.fail("herald: the dashboard's login link (also: herald dashboard url): \(DashboardAuth.loginURL(bind: d.bind, port: d.port, token: token))")
+        }
+        var hooks: [String: Dashboard.Hook] = [:]
+        for (name, hook) in config.hooks { hooks[name] = Dashboard.Hook(config: hook, secret: try hook.secret.resolve()) }
+        return Dashboard(gateway: gateway, store: store, config: d, token: token, hooks: hooks, timeZone: config.timeZone)
     }
 
     /// The profiles with their skills. A broken skill is logged with its file:line and

@@ -26,6 +26,7 @@ enum Help {
                                   replies on their way, and the ones that failed
           mcp list|call NAME TOOL JSON
                                   MCP servers, their state and tools; call one tool
+          dashboard url           the login link of the dashboard herald run serves
 
         Options for every command:
           --config PATH           the configuration file (default: $HERALD_CONFIG,
@@ -150,6 +151,15 @@ enum Help {
         list starts each [mcp.NAME] server of the config, says whether it came up (and the
         protocol it speaks) and lists its tools with what their schemas cost in tokens; call
         runs one tool with JSON arguments and prints its result (exit 1 on a tool error).
+        """
+
+    static let dashboard = """
+        Usage: herald dashboard url [--config PATH]
+
+        Prints the login link of the local dashboard herald run serves when [dashboard]
+        enabled = true: http://BIND:PORT/login?token=TOKEN. The token is in
+        STATE_DIR/dashboard.token (mode 0600; made on first use); delete that file and restart
+        to log every browser out. /metrics takes the same token as a bearer token.
         """
 
     static let artifacts = """

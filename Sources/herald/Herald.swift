@@ -29,6 +29,7 @@ struct Herald {
             case "artifacts": code = try await ArtifactsCommand.run(args)
             case "outbox": code = try await OutboxCommand.run(args)
             case "mcp": code = try await MCPCommand.run(args)
+            case "dashboard": code = try await DashboardCommand.run(args)
             case "help", "--help", "-h":
                 print(args.first.flatMap(help(for:)) ?? Help.main)
                 code = Exit.ok
@@ -57,7 +58,7 @@ struct Herald {
 
     static func help(for command: String) -> String? {
         ["run": Help.run, "chat": Help.chat, "doctor": Help.doctor, "sessions": Help.sessions, "pair": Help.pair,
-         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts, "outbox": Help.outbox, "mcp": Help.mcp][command]
+         "profile": Help.profile, "memory": Help.memory, "skills": Help.skills, "usage": Help.usage, "cron": Help.cron, "artifacts": Help.artifacts, "outbox": Help.outbox, "mcp": Help.mcp, "dashboard": Help.dashboard][command]
     }
 
     static func fail(_ message: String) {
@@ -78,7 +79,8 @@ struct Herald {
         }
         try await c.syncJobs()
         let mcp = c.mcpServers()
-        try await Lifecycle.run(try c.gateway(adapters: adapters, mcp: mcp), managed: c.managedServers(), mcp: mcp)
+        let gateway = try c.gateway(adapters: adapters, mcp: mcp)
+        try await Lifecycle.run(gateway, managed: c.managedServers(), mcp: mcp, dashboard: try c.dashboard(gateway))
         withExtendedLifetime(c.lock) {}
         return Exit.ok
     }

@@ -198,6 +198,46 @@ extension HeraldConfig {
             artifactsShared = v == "shared"
             try r.finish()
         }
+        var dashboard = DashboardConfig()
+        if var r = try root.table("dashboard") {
+            dashboard.enabled = try r.bool("enabled") ?? false
+            dashboard.bind = try r.string("bind") ?? dashboard.bind
+            guard dashboard.bind.contains(":") || dashboard.bind.split(separator: ".").count == 4 else {
+                throw r.error("bind", "'dashboard.bind' is an IPv4 or IPv6 address such as 127.0.0.1")
+            }
+            dashboard.port = try r.int("port", range: 1...65_535) ?? dashboard.port
+            dashboard.sessionDays = try r.int("session_days", range: 1...365) ?? dashboard.sessionDays
+            dashboard.maxConnections = try r.int("max_connections", range: 4...1024) ?? dashboard.maxConnections
+            try r.finish()
+        }
+        var hooks: [String: HookConfig] = [:]
+        for (name, var r) in try root.tables("hooks") {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw r.error(nil, "a hook's name is letters, digits, '-' or '_' (it is the end of its URL)")
+            }
+            guard let secret = try r.secret("secret") else {
+                throw r.error(nil, "[hooks.\(name)] needs secret_env or secret_file: its requests are signed with it")
+            }
+            let action: HookConfig.Action
+            switch (try r.string("job"), try r.string("conversation")) {
+            case (let job?, nil): action = .runJob(job)
+            case (nil, let to?):
+                let parts = to.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 3 || parts.count == 4, !parts.contains(where: \.isEmpty) else {
+                    throw r.error("conversation", "'hooks.\(name).conversation' is PLATFORM/ACCOUNT/CHAT[/THREAD]")
+                }
+                action = .post(ConversationRef(platform: Platform(parts[0]), account: parts[1], chat: parts[2], thread: parts.count == 4 ? parts[3] : nil))
+            default:
+                throw r.error(nil, "[hooks.\(name)] needs either job = \"NAME\" (run it now) or conversation = \"PLATFORM/ACCOUNT/CHAT\" (post the payload there)")
+            }
+            var hook = HookConfig(name: name, secret: secret, action: action)
+            hook.maxBodyBytes = try r.int("max_body_bytes", range: 1...(16 << 20)) ?? hook.maxBodyBytes
+            try r.finish()
+            hooks[name] = hook
+        }
+        if !hooks.isEmpty && !dashboard.enabled {
+            throw root.error("hooks", "webhooks are served by the dashboard's server: set enabled = true in [dashboard]")
+        }
         var jobs: [Job] = []
         for var r in try root.tableArray("jobs") {
             let name = try r.requiredString("name")
@@ -264,6 +304,8 @@ extension HeraldConfig {
         config.web = web
         config.delegation = delegation
         config.artifactsShared = artifactsShared
+        config.dashboard = dashboard
+        config.hooks = hooks
         return config
     }
 }

@@ -158,6 +158,8 @@ public struct HeraldConfig: Sendable {
     public var artifactsShared = false
     /// Reach and limits of `web_fetch` and `web_search`.
     public var web = WebConfig()
+    public var dashboard = DashboardConfig()
+    public var hooks: [String: HookConfig] = [:]
     /// MCP servers whose tools profiles can switch on as `mcp:NAME`.
     public var mcp: [String: MCPServerConfig] = [:]
     /// How long a tool call waits for the person's approval.

@@ -37,5 +37,6 @@ public enum SecretRef: Sendable, Equatable, CustomStringConvertible {
 
 public struct SecretError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

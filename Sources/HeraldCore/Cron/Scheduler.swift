@@ -14,6 +14,7 @@ public final class Scheduler: Sendable {
     /// Jobs are re-read at least this often (another process, or `herald cron`, may change them).
     let rescan: TimeInterval
     let inboxBell: Doorbell
+    let events: EventBus?
     /// Jobs whose target is on one of these adapters run here; a process without the target's
     /// adapter leaves them to the one that has it.
     let adapters: Set<AdapterID>
@@ -23,8 +24,9 @@ public final class Scheduler: Sendable {
 
     public init(
         store: any JobStore, adapters: Set<AdapterID>, clock: any WallClock = SystemWallClock(), grace: TimeInterval = 3600,
-        rescan: TimeInterval = 15, inboxBell: Doorbell
+        rescan: TimeInterval = 15, inboxBell: Doorbell, events: EventBus? = nil
     ) {
+        self.events = events
         self.adapters = adapters
         self.store = store
         self.clock = clock
@@ -151,6 +153,7 @@ public final class Scheduler: Sendable {
         guard try await store.claimJobRun(job, scheduledFor: due, event: event) != nil else { return false }
         log.info("job run claimed", ["job": job.name, "due": due.formatted(.iso8601)])
         inboxBell.ring()
+        events?.publish(.jobRun(job: job.name, state: .running))
         return true
     }
 

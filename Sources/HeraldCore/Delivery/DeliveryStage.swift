@@ -12,6 +12,7 @@ final class DeliveryStage: Sendable {
     private let settings: GatewaySettings
     private let clock: any Clock<Duration>
     private let bell: Doorbell
+    private let events: EventBus
     private let stopping: Latch
     private let lanesDone: Latch
     private let leaving: @Sendable () -> Bool
@@ -31,14 +32,15 @@ final class DeliveryStage: Sendable {
     /// - Parameter leaving: true once the gateway stops without draining: rows not on the wire
     ///   go back to pending at once.
     init(
-        store: any OutboxStore, adapters: [AdapterID: any ChatAdapter], settings: GatewaySettings, clock: any Clock<Duration>,
-        bell: Doorbell, stopping: Latch, lanesDone: Latch, leaving: @escaping @Sendable () -> Bool
+        store: any OutboxStore, adapters: [AdapterID: any ChatAdapter], settings: GatewaySettings, events: EventBus,
+        clock: any Clock<Duration>, bell: Doorbell, stopping: Latch, lanesDone: Latch, leaving: @escaping @Sendable () -> Bool
     ) {
         self.store = store
         self.adapters = adapters
         self.settings = settings
         self.clock = clock
         self.bell = bell
+        self.events = events
         self.stopping = stopping
         self.lanesDone = lanesDone
         self.leaving = leaving
@@ -123,7 +125,7 @@ final class DeliveryStage: Sendable {
 
     private func deliver(_ entry: OutboxEntry) async {
         let conversation = entry.message.conversation
-        let id = AdapterID(platform: conversation.platform, account: conversation.account)
+        let id = conversation.adapter
         guard let adapter = adapters[id] else { return }
         let caps = adapter.capabilities
         var plan = entry.plan ?? DeliveryPlan(chunks: planChunks(entry.message, adapter: adapter, outboxID: entry.id))
@@ -261,6 +263,7 @@ final class DeliveryStage: Sendable {
     private func settle(_ entry: OutboxEntry, _ plan: DeliveryPlan, adapter: any ChatAdapter) async {
         do {
             try await store.markSent(entry.id, receipt: DeliveryReceipt(platformMessageIDs: plan.platformIDs))
+            events.publish(.delivered(adapter: entry.message.conversation.adapter, outboxID: entry.id, platformIDs: plan.platformIDs))
             if !plan.unknown.isEmpty, !entry.message.isNotice {
                 let parts = plan.unknown.map { "\($0 + 1)" }.joined(separator: ", ")
                 let which = plan.chunks.count == 1 ? "My last reply" : "Part \(parts) of my last reply"
@@ -288,6 +291,7 @@ final class DeliveryStage: Sendable {
             try await store.markRetry(
                 entry.id, error: error.message, notBefore: Date().addingTimeInterval(delay.seconds), waitsForLink: waitsForLink,
                 countAttempt: true)
+            events.publish(.deliveryRetry(adapter: entry.message.conversation.adapter, outboxID: entry.id, reason: error.message))
         } catch {
             log.error("cannot record a delivery result", ["outbox": "\(entry.id)", "error": "\(error)"])
         }
@@ -312,6 +316,7 @@ final class DeliveryStage: Sendable {
         let note = entry.message.isNotice ? nil : "\n\n[Herald: this reply was not delivered (\(reason)); the person has not read it.]"
         do {
             try await store.markFailed(entry.id, error: reason, historyNote: note)
+            events.publish(.deliveryFailed(adapter: entry.message.conversation.adapter, outboxID: entry.id, reason: reason))
             if tell && !entry.message.isNotice {
                 try await store.enqueue([notice(entry, "I could not deliver my reply: \(Self.short(reason)). Ask me again if you still need it.")])
                 bell.ring()

@@ -38,7 +38,7 @@ public struct Job: Sendable, Equatable, Codable {
     /// its history stays readable.
     public var removedAt: Date?
 
-    public enum Origin: String, Sendable, Codable { case config, chat, cli }
+    public enum Origin: String, Sendable, Codable { case config, chat, cli, dashboard }
 
     public init(
         id: Int64 = 0, name: String, schedule: String, timeZone: String = TimeZone.current.identifier, profile: String,

@@ -22,12 +22,16 @@ public struct InboundMessage: Sendable, Codable, Equatable {
     /// Something Herald itself tells the person about this message (a mail too large to read
     /// whole), sent as a notice with the reply.
     public var notice: String?
+    /// Set when a signed webhook (`[hooks.NAME]`) posted this: the hook's name. Its signature
+    /// stood in for access control, and its text is never read as a chat command.
+    public var hook: String?
 
     public init(
         conversation: ConversationRef, sender: Sender, eventID: String, text: String,
         attachments: [Attachment] = [], replyTo: String? = nil, receivedAt: Date = Date(), direct: Bool? = nil,
-        job: JobEvent? = nil, privately: ConversationRef? = nil, notice: String? = nil
+        job: JobEvent? = nil, privately: ConversationRef? = nil, notice: String? = nil, hook: String? = nil
     ) {
+        self.hook = hook
         self.privately = privately
         self.notice = notice
         self.direct = direct

@@ -134,3 +134,8 @@ extension SessionStore {
         try await history(sessionID: sessionID, after: 0, limit: limit)
     }
 }
+
+extension ConversationRef {
+    /// The adapter account the conversation lives on.
+    public var adapter: AdapterID { AdapterID(platform: platform, account: account) }
+}

@@ -114,11 +114,16 @@ public struct Intake: Sendable {
     let store: any IntakeStore & AdapterStateStore & OutboxStore
     let doorbell: Doorbell
     let onLinkUp: @Sendable () -> Void
+    let events: EventBus?
 
-    public init(adapter: AdapterID, store: any IntakeStore & AdapterStateStore & OutboxStore, doorbell: Doorbell, onLinkUp: @escaping @Sendable () -> Void = {}) {
+    public init(
+        adapter: AdapterID, store: any IntakeStore & AdapterStateStore & OutboxStore, doorbell: Doorbell, events: EventBus? = nil,
+        onLinkUp: @escaping @Sendable () -> Void = {}
+    ) {
         self.adapter = adapter
         self.store = store
         self.doorbell = doorbell
+        self.events = events
         self.onLinkUp = onLinkUp
     }
 
@@ -145,7 +150,10 @@ public struct Intake: Sendable {
         let updates = cursors.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
         let values = state.map { CursorUpdate(adapter: adapter, key: $0.key, value: $0.value) }
         let fresh = try await store.commitInbound(messages, cursors: updates, state: values)
-        if !fresh.isEmpty { doorbell.ring() }
+        if !fresh.isEmpty {
+            doorbell.ring()
+            events?.publish(.received(adapter: adapter, count: fresh.count))
+        }
         return fresh.count
     }
 

@@ -25,6 +25,9 @@ extension Gateway {
         }
         let overrides = try await store.skillOverrides(profile: profile.name)
         var toolsets = Set(profile.config.toolsets)
+        for (name, on) in try await store.toolsetOverrides(profile: profile.name) {
+            if on { toolsets.insert(name) } else { toolsets.remove(name) }
+        }
         for (name, on) in state.settings.toolsets {
             if on { toolsets.insert(name) } else { toolsets.remove(name) }
         }

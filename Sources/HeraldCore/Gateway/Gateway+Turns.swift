@@ -6,7 +6,7 @@ extension Gateway {
     /// entry still pending only when stopping (it is picked up again at the next start).
     func process(_ entry: InboxEntry) async {
         let message = entry.message
-        let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
+        let adapterID = message.conversation.adapter
         guard let adapter = adapters[adapterID] else { return }
         // Counted before anything can crash: a message that kills the process every time is
         // set aside after a few starts instead of crash-looping the gateway.
@@ -27,7 +27,10 @@ extension Gateway {
                 try await turn(entry, adapter: adapter, interrupted: interrupted > 0)
                 deliveryBell.ring()
                 // One run of a job at a time: the next may be claimed now.
-                if message.job != nil { scheduler.changed.ring() }
+                if let job = message.job {
+                    scheduler.changed.ring()
+                    events.publish(.jobRun(job: job.job, state: .done))
+                }
                 return
             } catch _ where turns.wasStopped(entry.id) {
                 // `/stop` cancelled this turn: it is finished, not retried; /stop's reply says so.
@@ -100,6 +103,7 @@ extension Gateway {
         }
         await closeWithNotice(entry, .failed, error: reason, notice: notice)
         scheduler.changed.ring()
+        events.publish(.jobRun(job: job.job, state: .failed))
     }
 
     private func closeWithNotice(
@@ -144,14 +148,15 @@ extension Gateway {
 
     private func turn(_ entry: InboxEntry, adapter: any ChatAdapter, interrupted: Bool) async throws {
         let message = entry.message
-        // A job run was made by the scheduler from a job someone was allowed to create.
-        if message.job == nil, case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {
+        // A job run was made by the scheduler from a job someone was allowed to create; a
+        // hook's message was signed with its secret.
+        if message.job == nil, message.hook == nil, case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {
             log.info("message from an unknown sender held back", ["adapter": adapter.id.description, "sender": message.sender.id])
             await closeWithNotice(entry, .denied, error: nil, notice: reply, to: route)
             return
         }
 
-        if message.job == nil, let command = ChatCommand.parse(message.text) {
+        if message.job == nil, message.hook == nil, let command = ChatCommand.parse(message.text) {
             let reply = try await run(command, for: message)
             try await store.completeTurn(
                 TurnCommit(
@@ -226,12 +231,17 @@ extension Gateway {
                 inboxID: entry.id, sessionID: session.id, appended: [user] + outcome.appended, replies: replies,
                 usage: outcome.usage.map { UsageRecord(sessionID: session.id, profile: context.profile.name, usage: $0, at: Date()) },
                 sender: message.senderKey, compaction: outcome.compaction, frozenMemory: context.memoryToFreeze))
+        events.publish(
+            .turn(
+                TurnEvent(
+                    adapter: adapter.id, profile: context.profile.name, sessionID: session.id, usage: outcome.usage,
+                    cost: outcome.usage.reduce(0) { $0 + (settings.prices[$1.model]?.cost(of: $1) ?? 0) }, job: message.job?.job)))
     }
 
     /// `/stop`, `/approve`, `/deny`: out of their lane's order, for the turn running in it.
     func interrupt(_ entry: InboxEntry) async {
         let message = entry.message
-        let adapterID = AdapterID(platform: message.conversation.platform, account: message.conversation.account)
+        let adapterID = message.conversation.adapter
         guard let adapter = adapters[adapterID] else { return }
         do {
             if case .denied(let reply, let route) = try await access.check(message, adapter: adapter) {

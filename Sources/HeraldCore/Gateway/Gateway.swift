@@ -61,6 +61,10 @@ public final class Gateway: Sendable {
     let approvalBells = DoorbellTable<Int64>()
     let deliveryBell = Doorbell()
     let lanes = LaneTable()
+    /// What happened, for watchers: the dashboard's live view and `/metrics`.
+    public let events: EventBus
+    /// Counters since start, fed by `events`.
+    public let metrics: Metrics
     /// Renders, chunks, paces and sends the outbox.
     let delivery: DeliveryStage
     let turns = TurnRegistry()
@@ -79,8 +83,13 @@ public final class Gateway: Sendable {
         wallClock: any WallClock = SystemWallClock(), librarian: Librarian? = nil
     ) {
         self.librarian = librarian
+        let events = EventBus(), metrics = Metrics()
+        events.subscribe { metrics.record($0) }
+        self.events = events
+        self.metrics = metrics
         scheduler = Scheduler(
-            store: store, adapters: Set(adapters.map(\.id)), clock: wallClock, grace: settings.jobGrace, inboxBell: inboxBell)
+            store: store, adapters: Set(adapters.map(\.id)), clock: wallClock, grace: settings.jobGrace, inboxBell: inboxBell,
+            events: events)
         self.store = store
         let byID = Dictionary(adapters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.adapters = byID
@@ -97,7 +106,7 @@ public final class Gateway: Sendable {
         self.stopping = stopping
         self.lanesDone = lanesDone
         delivery = DeliveryStage(
-            store: store, adapters: byID, settings: settings,
+            store: store, adapters: byID, settings: settings, events: events,
             clock: clock, bell: deliveryBell, stopping: stopping, lanesDone: lanesDone,
             leaving: { stopping.isSet && mode.value.withLock { $0 } == .inFlight })
     }
@@ -106,7 +115,7 @@ public final class Gateway: Sendable {
 
     /// The profile bound to a conversation, chat ids compared the way its platform compares them.
     func profile(for conversation: ConversationRef) -> String {
-        let adapter = adapters[AdapterID(platform: conversation.platform, account: conversation.account)]
+        let adapter = adapters[conversation.adapter]
         return router.profile(for: conversation) { adapter?.canonicalChat($0) ?? $0 }
     }
     var stopMode: StopMode { mode.value.withLock { $0 } }
@@ -177,7 +186,7 @@ public final class Gateway: Sendable {
 
     /// Runs one adapter, restarting it with backoff if it fails, until it ends or we stop.
     private func supervise(_ adapter: any ChatAdapter) async {
-        let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell) { [delivery, id = adapter.id] in
+        let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell, events: events) { [delivery, id = adapter.id] in
             delivery.linkUp(id)
         }
         var failures = 0

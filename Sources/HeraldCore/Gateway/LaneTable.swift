@@ -22,7 +22,7 @@ final class LaneTable: Sendable {
             for e in entries where e.id > s.highWater {
                 s.highWater = e.id
                 // /stop, /approve and /deny must not wait in their lane behind the turn they act on.
-                if ["stop", "approve", "deny"].contains(ChatCommand.parse(e.message.text)?.name ?? "") {
+                if e.message.job == nil, e.message.hook == nil, ["stop", "approve", "deny"].contains(ChatCommand.parse(e.message.text)?.name ?? "") {
                     interrupts.append(e)
                     continue
                 }

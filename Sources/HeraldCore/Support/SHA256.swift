@@ -15,8 +15,11 @@ public enum SHA256 {
     ]
 
     /// The digest as lowercase hex.
-    public static func hex(_ data: Data) -> String {
-        digest(data).map { String(format: "%02x", $0) }.joined()
+    public static func hex(_ data: Data) -> String { hex(bytes: digest(data)) }
+
+    /// Bytes as lowercase hex.
+    public static func hex(bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     public static func digest(_ data: Data) -> [UInt8] {

@@ -48,6 +48,10 @@ extension InMemoryStore {
                 .prefix(limit).map(\.entry))
     }
 
+    public func pendingInboxCounts() -> [AdapterID: Int] {
+        inbox.filter { $0.state == "pending" }.reduce(into: [:]) { $0[Self.adapter($1.entry.message.conversation), default: 0] += 1 }
+    }
+
     func inboxIndex(_ id: Int64) -> Int? { inbox.firstIndex { $0.entry.id == id } }
 
     public func closeInbox(_ id: Int64, as disposition: InboxDisposition, error: String?) {

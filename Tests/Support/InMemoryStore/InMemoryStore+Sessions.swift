@@ -79,6 +79,10 @@ extension InMemoryStore {
     public func setMemory(_ entries: [String], for key: MemoryKey) { memories[key] = entries }
     public func skillOverrides(profile: String) -> [String: Bool] { overrides[profile] ?? [:] }
     public func setSkillOverride(profile: String, skill: String, enabled: Bool?) { overrides[profile, default: [:]][skill] = enabled }
+    public func toolsetOverrides(profile: String) -> [String: Bool] { toolsetSwitches[profile] ?? [:] }
+    public func setToolsetOverride(profile: String, toolset: String, enabled: Bool?) {
+        toolsetSwitches[profile, default: [:]][toolset] = enabled
+    }
 
     // MARK: Usage
 

@@ -65,6 +65,7 @@ public actor InMemoryStore: Store {
     var usageRows: [(record: UsageRecord, inboxID: Int64?)] = []
     var memories: [MemoryKey: [String]] = [:]
     var overrides: [String: [String: Bool]] = [:]
+    var toolsetSwitches: [String: [String: Bool]] = [:]
     var pairingRows: [PairingRecord] = []
     var approved: Set<String> = []
     var jobRows: [Job] = []

@@ -4,6 +4,8 @@ import Foundation
 public protocol InboxStore: Sendable {
     /// Pending inbox rows with id greater than `after`, for the given adapters, oldest first.
     func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) async throws -> [InboxEntry]
+    /// Messages waiting for their turn, per adapter (`/metrics` queue depth).
+    func pendingInboxCounts() async throws -> [AdapterID: Int]
     func closeInbox(_ id: Int64, as disposition: InboxDisposition, error: String?) async throws
     /// Marks the start of work on an inbox row, durably, before anything else happens; returns
     /// how many earlier starts never finished (the process died during them).
