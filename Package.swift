@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "TelegramTests", dependencies: ["HeraldTelegram", "HeraldCore", "HeraldPeers"]),
         .testTarget(name: "IRCTests", dependencies: ["HeraldIRC", "HeraldCore"]),
         .testTarget(name: "EmailTests", dependencies: ["HeraldEmail", "HeraldCore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["HeraldDashboard", "HeraldCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["HeraldCore", "HeraldStore", "HeraldNet", "HeraldPeers", "HeraldIRC", "HeraldEmail", "HeraldTestSupport", "HeraldMCP", "HeraldDashboard", "herald"]),
