@@ -79,6 +79,8 @@ public final class FakeTelegramServer: Sendable {
     }
 
     public func block(_ chat: Int64) { state.withLock { _ = $0.blocked.insert(chat) } }
+    /// The person unblocked the bot: sends to `chat` succeed again.
+    public func unblock(_ chat: Int64) { state.withLock { _ = $0.blocked.remove(chat) } }
     public func setWebhook(_ url: String) { state.withLock { $0.webhook = url } }
     public var webhook: String? { state.withLock { $0.webhook } }
     public func failNextSend(_ fault: Fault) { state.withLock { $0.faults.append(fault) } }
