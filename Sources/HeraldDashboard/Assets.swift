@@ -58,9 +58,13 @@ enum Assets {
           var live = document.getElementById('live');
           var activity = document.getElementById('activity');
           var busy = false, again = false;
+          // A form the person has typed into is never swapped away, focused or not.
+          var dirty = false;
+          main.addEventListener('input', function () { dirty = true; });
+          main.addEventListener('change', function () { dirty = true; });
           function editing() {
             var a = document.activeElement;
-            return a && main.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== 'hidden';
+            return dirty || (a && main.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== 'hidden');
           }
           function refresh() {
             if (busy) { again = true; return; }
@@ -80,7 +84,12 @@ enum Assets {
           document.addEventListener('focusout', function () { if (again) { again = false; setTimeout(refresh, 300); } });
           if (window.EventSource) {
             var source = new EventSource('/events');
-            source.onopen = function () { live.textContent = 'live'; live.className = 'up'; document.body.dataset.live = 'up'; };
+            // Whatever happened between this page's render and the stream's (re)connection
+            // came without an event: fetch the page once more as the stream opens.
+            source.onopen = function () {
+              live.textContent = 'live'; live.className = 'up'; document.body.dataset.live = 'up';
+              if (kinds.length) refresh();
+            };
             source.onerror = function () { live.textContent = 'reconnecting'; live.className = ''; document.body.dataset.live = 'down'; };
             ['message', 'turn', 'delivery', 'job', 'pairing', 'settings'].forEach(function (kind) {
               source.addEventListener(kind, function (e) {

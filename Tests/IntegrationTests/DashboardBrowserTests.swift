@@ -59,9 +59,10 @@ struct DashboardBrowserTests {
         #expect(try await browser.text("document.querySelector('#sessions [data-calls]').textContent") == "1")
 
         // Live: the next message's turn shows up without a reload.
-        try await browser.wait("document.body.dataset.live === 'up'")
+        // The stream's opening refreshes the page once (what happened before it connected).
+        try await browser.wait("document.body.dataset.live === 'up' && document.querySelector('main').dataset.refreshed === '1'")
         h.telegram.inject(chat: Self.chat, from: 111, text: "and the tides?")
-        try await browser.wait("document.querySelector('main').dataset.refreshed && document.querySelector('#sessions [data-calls]').textContent === '2'")
+        try await browser.wait("document.querySelector('main').dataset.refreshed >= '2' && document.querySelector('#sessions [data-calls]').textContent === '2'")
         try await browser.screenshot("sessions")
         try await browser.click("#sessions a")
         try await browser.wait("document.querySelector('#prompt [data-part]') && document.querySelector('.msg.assistant')")
@@ -70,6 +71,7 @@ struct DashboardBrowserTests {
 
         // A job made in the browser runs now and is delivered to the chat.
         try await browser.goto(base + "/jobs")
+        try await browser.wait("document.body.dataset.live === 'up' && document.querySelector('main').dataset.refreshed === '1'")
         try await browser.fill("#name", "harbour-watch")
         try await browser.fill("#schedule", "every 1d")
         try await browser.fill("#target", "telegram/main/111")
