@@ -94,6 +94,20 @@ struct DashboardRefusalTests {
 
         // Webhooks: a bad signature is 401 and logged; an oversized body 413; a good one posts
         // the payload into the conversation, once however often it is redelivered.
+        // Deliveries are announced on the event stream as each row settles.
+        let events = try await client.stream(HTTPRequest(url: base + "/events", headers: [("Authorization", "Bearer \(token)")], timeout: nil))
+        #expect(events.status == 200)
+        let deliveries = Task { () -> Int in
+            var decoder = SSEDecoder()
+            var n = 0
+            for try await chunk in events.body {
+                n += decoder.feed(chunk).filter { $0.type == "delivery" && $0.data.contains("delivered") }.count
+                if n >= 2 { break }
+            }
+            return n
+        }
+        defer { deliveries.cancel() }
+
         // (Telegram answers "chat not found" to a chat the bot was never in, as the fake does.)
         h.telegram.addChat(111)
         let payload = Data(#"{"alert":"disk almost full"}"#.utf8)
@@ -116,12 +130,9 @@ struct DashboardRefusalTests {
         // Traffic through Telegram moves the counters.
         h.telegram.inject(chat: 111, from: 111, text: "count me")
         try await h.waitForSent("the reply") { $0.contains { $0.params["text"]?.contains("count me") == true } }
-        var after = try await metrics(base, token: token)
         // The delivery counter moves when the row settles, a moment after the platform took it.
-        for _ in 0..<100 where (after["herald_messages_delivered_total{\(adapter)}"] ?? 0) < 2 {
-            try await Task.sleep(for: .milliseconds(100))
-            after = try await metrics(base, token: token)
-        }
+        #expect(try await withDeadline(30, "both deliveries on the event stream") { try await deliveries.value } >= 2)
+        let after = try await metrics(base, token: token)
         // The hook's payload and the Telegram message.
         #expect(after["herald_messages_received_total{\(adapter)}"] == 2)
         #expect((after["herald_messages_delivered_total{\(adapter)}"] ?? 0) >= 2)

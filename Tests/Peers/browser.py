@@ -160,24 +160,16 @@ class Browser:
           o.observe(document, {subtree:true, childList:true, attributes:true, characterData:true});
           var t = setInterval(function(){ if (ok()) { o.disconnect(); clearInterval(t); resolve(true); } }, 100);
         })""" % js
-        self.next_id += 1
-        mid = self.next_id
-        self.send({"id": mid, "method": "Runtime.evaluate", "sessionId": self.session,
-                   "params": {"expression": script, "awaitPromise": True, "returnByValue": True}})
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        try:
+            r = self.call("Runtime.evaluate", {"expression": script, "awaitPromise": True, "returnByValue": True},
+                          session=True, timeout=timeout)
+        except RuntimeError as e:
+            if "no answer" in str(e):
                 raise RuntimeError(f"timed out after {timeout} s waiting for: {js}")
-            m = self.read(left)
-            if m is None:
-                continue
-            if m.get("id") == mid:
-                if "error" in m or "exceptionDetails" in m.get("result", {}):
-                    raise RuntimeError(f"waiting for {js}: the page navigated or failed")
-                return True
-            if "method" in m:
-                self.events.append(m)
+            raise RuntimeError(f"waiting for {js}: the page navigated or failed")
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"waiting for {js}: the page navigated or failed")
+        return True
 
     def viewport(self, width, height, mobile):
         self.call("Emulation.setDeviceMetricsOverride",
@@ -220,7 +212,7 @@ def main():
             elif cmd == "eval":
                 value = browser.evaluate(c["js"])
             elif cmd == "click":
-                browser.click(c["selector"], c.get("navigates", False)); value = None
+                browser.click(c["selector"], bool(c.get("navigates", False))); value = None
             elif cmd == "fill":
                 browser.fill(c["selector"], c["value"]); value = None
             elif cmd == "wait":

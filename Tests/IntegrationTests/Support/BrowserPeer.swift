@@ -65,13 +65,7 @@ final class BrowserPeer: Sendable {
     }
 
     func click(_ selector: String, navigates: Bool = true) async throws {
-        let id = counter.next()
-        let line = "{\"id\": \(id), \"cmd\": \"click\", \"selector\": \(try Self.quote(selector)), \"navigates\": \(navigates)}"
-        let prefix = "{\"id\": \(id), "
-        process.send(line)
-        try await process.waitFor("the browser to click \(selector)") { out, _ in out.contains { $0.hasPrefix(prefix) } }
-        let answer = process.stdout.first { $0.hasPrefix(prefix) } ?? ""
-        guard answer.contains(#""ok": true"#) else { throw Failure(description: "click \(selector): \(answer)") }
+        try await run("click", ["selector": selector], numbers: ["navigates": navigates ? 1 : 0])
     }
 
     func fill(_ selector: String, _ value: String) async throws { try await run("fill", ["selector": selector, "value": value]) }
@@ -91,11 +85,6 @@ final class BrowserPeer: Sendable {
         process.send(#"{"id": -1, "cmd": "quit"}"#)
         process.closeInput()
         _ = try? await process.waitForExit(seconds: 20)
-    }
-
-    private static func quote(_ s: String) throws -> String {
-        let d = try JSONSerialization.data(withJSONObject: [s])
-        return String(String(decoding: d, as: UTF8.self).dropFirst().dropLast())
     }
 }
 
