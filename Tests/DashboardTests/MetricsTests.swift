@@ -1,4 +1,5 @@
 import HeraldCore
+import Synchronization
 import Testing
 
 @Suite struct MetricsTests {
@@ -41,5 +42,17 @@ import Testing
 
     @Test func everyCounterHasHelpAndTheTotalSuffix() {
         #expect(Metrics.help.keys.allSatisfy { $0.hasPrefix("herald_") && $0.hasSuffix("_total") })
+    }
+
+    @Test func watchersAreCalledInTheOrderTheySubscribed() {
+        let bus = EventBus(), m = Metrics()
+        bus.subscribe { m.record($0) }
+        let seen = Mutex<[Double?]>([])
+        for _ in 0..<8 {
+            bus.subscribe { _ in seen.withLock { $0.append(m.snapshot()[Metrics.Key("herald_messages_received_total", [Metrics.Label("adapter", "telegram/main")])]) } }
+        }
+        bus.publish(.received(adapter: tg, count: 1))
+        // Every later watcher saw the event already counted.
+        #expect(seen.withLock { $0 } == Array(repeating: 1, count: 8))
     }
 }

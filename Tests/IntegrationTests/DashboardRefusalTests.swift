@@ -55,6 +55,11 @@ struct DashboardRefusalTests {
         let mode = try FileManager.default.attributesOfItem(atPath: h.dir.file("state/dashboard.token"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
+        // `herald dashboard url` prints the same login link.
+        let url = try HeraldProcess(["dashboard", "url", "--config", h.config])
+        #expect(try await url.waitForExit() == 0)
+        #expect(url.stdout == ["\(base)/login?token=\(token)"])
+
         // It listens on loopback only: the kernel's socket table shows 127.0.0.1:PORT.
         let tcp = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
         let hexPort = String(format: "%04X", port)

@@ -3,9 +3,11 @@ import Synchronization
 
 /// Fans gateway events out to watchers. A handler runs on the publishing task and must only
 /// hand the event on (count it, queue it): publishing never waits for a slow watcher.
+/// Watchers are called in the order they subscribed, so the metrics (subscribed first) have
+/// counted an event before any live view announces it.
 public final class EventBus: Sendable {
     public typealias Handler = @Sendable (GatewayEvent) -> Void
-    private let handlers = Mutex<(next: Int, all: [Int: Handler])>((0, [:]))
+    private let handlers = Mutex<(next: Int, all: [(token: Int, handler: Handler)])>((0, []))
 
     public init() {}
 
@@ -14,17 +16,17 @@ public final class EventBus: Sendable {
     public func subscribe(_ handler: @escaping Handler) -> Int {
         handlers.withLock { s in
             s.next += 1
-            s.all[s.next] = handler
+            s.all.append((s.next, handler))
             return s.next
         }
     }
 
     public func unsubscribe(_ token: Int) {
-        _ = handlers.withLock { $0.all.removeValue(forKey: token) }
+        handlers.withLock { $0.all.removeAll { $0.token == token } }
     }
 
     public func publish(_ event: GatewayEvent) {
-        for handler in handlers.withLock({ Array($0.all.values) }) { handler(event) }
+        for (_, handler) in handlers.withLock({ $0.all }) { handler(event) }
     }
 
     /// How many watchers are subscribed (the dashboard's open live views and the metrics).
