@@ -146,6 +146,11 @@ struct DashboardRefusalTests {
         #expect((after[promptKey] ?? 0) > (before[promptKey] ?? 0))
         #expect((after["herald_model_calls_total{\(adapter),model=local,profile=default}"] ?? 0) >= 2)
         #expect(after["herald_outbox_rows{state=failed}"] == 0, "\(herald.stderr.filter { $0.contains("fail") }.suffix(5))")
+
+        // GitHub's own headers work as they come (X-Hub-Signature-256, X-GitHub-Delivery).
+        let github = try await hook(payload, [("X-Hub-Signature-256", signature), ("X-GitHub-Delivery", "72d3162e")])
+        #expect(github.status == 202)
+        #expect(github.text.contains(#""duplicate":false"#))
         try await h.stop(herald)
     }
 }
