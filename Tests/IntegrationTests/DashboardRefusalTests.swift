@@ -61,7 +61,8 @@ struct DashboardRefusalTests {
         #expect(url.stdout == ["\(base)/login?token=\(token)"])
 
         // It listens on loopback only: the kernel's socket table shows 127.0.0.1:PORT.
-        let tcp = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+        // (Read to the end: procfs reports no size, and a busy machine's table spans many pages.)
+        let tcp = String(decoding: (try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/tcp")).readToEnd()) ?? Data(), as: UTF8.self)
         let hexPort = String(format: "%04X", port)
         let listening = tcp.split(separator: "\n").filter { $0.contains(":\(hexPort) ") && $0.split(separator: " ")[3] == "0A" }
         #expect(listening.map { String($0.split(separator: " ")[1]) } == ["0100007F:\(hexPort)"])
