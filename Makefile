@@ -10,7 +10,7 @@ CHAT_PORT ?= 18081
 CHAT_THREADS ?= 2
 CHAT_SLOTS ?= 4
 TEST_LLAMA_PORT ?= 18091
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git libmicrohttpd-dev chromium
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libpq-dev postgresql-15 python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git libmicrohttpd-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery bench-sandbox lint clean help
@@ -70,7 +70,7 @@ peers-stop:
 test: venv $(TINY)
 	swift build --build-tests
 	@Tests/Peers/peers.sh start; trap "Tests/Peers/peers.sh stop" EXIT; \
-	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_LLAMA_TOOLS_URL=http://127.0.0.1:18092 HERALD_TEST_LLAMA_CACHE_URL=http://127.0.0.1:18093 HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 HERALD_TEST_MAIL_DIR=$(CURDIR)/$(PEERS)/mail swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
+	HERALD_REQUIRE_PEERS=1 HERALD_TEST_LLAMA_URL=http://127.0.0.1:$(TEST_LLAMA_PORT) HERALD_TEST_LLAMA_TOOLS_URL=http://127.0.0.1:18092 HERALD_TEST_LLAMA_CACHE_URL=http://127.0.0.1:18093 HERALD_TEST_SYNAPSE_URL=http://127.0.0.1:18008 HERALD_TEST_MAIL_DIR=$(CURDIR)/$(PEERS)/mail HERALD_TEST_POSTGRES_URL=postgresql://herald@127.0.0.1:15432/herald swift test --skip-build 2>&1 | tee $(PEERS)/test.log; \
 	exit $${PIPESTATUS[0]}
 
 lint:

@@ -14,10 +14,12 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // libmicrohttpd serves the dashboard, /metrics and the webhooks.
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
+        // libpq for PostgreSQL, the shared store of several nodes.
+        .target(name: "CPostgres", linkerSettings: [.linkedLibrary("pq")]),
 
         .target(name: "HeraldNet", dependencies: ["CCurl"]),
         .target(name: "HeraldCore", dependencies: ["HeraldNet"]),
-        .target(name: "HeraldStore", dependencies: ["CSQLite", "HeraldCore"]),
+        .target(name: "HeraldStore", dependencies: ["CSQLite", "CPostgres", "HeraldCore"]),
         // The MCP client: stdio and Streamable HTTP servers' tools as tool sets.
         .target(name: "HeraldMCP", dependencies: ["HeraldCore", "HeraldNet"]),
         // The local dashboard: sessions, jobs, library, outbox and access in a browser.

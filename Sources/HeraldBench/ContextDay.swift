@@ -75,7 +75,7 @@ enum ContextDay {
     ) async throws -> Result {
         let dir = Measure.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try SQLiteStore(path: dir + "/herald.sqlite")
+        let store = try SQLStore(path: dir + "/herald.sqlite")
         let model = ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 48, temperature: 0, maxConcurrent: 3)
         let backend = OpenAIBackend(config: model)
         let adapter = BenchAdapter(account: "day")

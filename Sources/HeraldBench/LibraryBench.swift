@@ -22,7 +22,7 @@ enum LibraryBench {
     static func search(count: Int, queries: Int) async throws -> (fill: Double, latencies: [Double]) {
         let dir = Measure.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try SQLiteStore(path: dir + "/herald.sqlite")
+        let store = try SQLStore(path: dir + "/herald.sqlite")
         var rng = SystemRandomNumberGenerator()
         let start = ContinuousClock.now
         for i in 0..<count {
@@ -50,7 +50,7 @@ enum LibraryBench {
     static func delegation(llama: String, cap: Int) async throws -> Double {
         let dir = Measure.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try SQLiteStore(path: dir + "/herald.sqlite")
+        let store = try SQLStore(path: dir + "/herald.sqlite")
         let backend = OpenAIBackend(config: ModelConfig(name: "llama", url: llama + "/v1", maxTokens: 128, temperature: 0, maxConcurrent: 8))
         let profile = Profile(config: ProfileConfig(name: "bench", models: ["llama"]), soul: "You are a helpful assistant.")
         let parent = try await store.activeSession(for: ConversationRef(platform: Platform("bench"), account: "b", chat: "c"), profile: "bench")

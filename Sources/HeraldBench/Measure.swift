@@ -18,7 +18,7 @@ enum Measure {
     /// A gateway on a fresh store with the bench adapter.
     static func gateway(_ model: StubOpenAIServer, durable: Bool = false) throws -> (Gateway, BenchAdapter, Task<Void, any Error>, String) {
         let dir = tempDir()
-        let store = try SQLiteStore(path: dir + "/herald.sqlite", durable: durable)
+        let store = try SQLStore(path: dir + "/herald.sqlite", durable: durable)
         let adapter = BenchAdapter()
         let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 256), soul: "You are a benchmark.")
         let gateway = Gateway(

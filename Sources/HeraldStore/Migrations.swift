@@ -281,5 +281,25 @@ enum Migrations {
             PRIMARY KEY (profile, toolset)
         );
         """,
+        // 10: leases of several nodes on one store (used with PostgreSQL; the same SQL here)
+        leases,
     ]
+
+    /// Who works which session's lane and who runs which adapter account, until when.
+    static let leases = """
+        CREATE TABLE lanes (
+            conversation TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX lanes_by_owner ON lanes (owner);
+        CREATE TABLE adapter_leases (
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL,
+            acquired_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (platform, account)
+        );
+        """
 }

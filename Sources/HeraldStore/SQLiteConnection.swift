@@ -9,7 +9,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A value bound to or read from a statement.
-enum SQLValue {
+enum SQLValue: Sendable {
     case null
     case int(Int64)
     case real(Double)
@@ -17,8 +17,9 @@ enum SQLValue {
 }
 
 /// One SQLite connection with a cache of prepared statements. Not thread-safe on its own:
-/// its single owner (the `SQLiteStore` actor) serialises every use.
-final class SQLiteConnection {
+/// its single owner (the `SQLStore` actor) serialises every use.
+final class SQLiteConnection: SQLDatabase {
+    let dialect = SQLDialect.sqlite
     private let db: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var transactionDepth = 0
@@ -65,7 +66,7 @@ final class SQLiteConnection {
 
     /// Runs one statement, returning its rows.
     @discardableResult
-    func query(_ sql: String, _ params: [SQLValue] = []) throws -> [[SQLValue]] {
+    func query(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]] {
         let stmt = try prepare(sql)
         defer {
             sqlite3_reset(stmt)

@@ -13,7 +13,7 @@ import HeraldTelegram
 /// profiles and the adapters into a Gateway.
 struct Composition {
     let config: HeraldConfig
-    let store: SQLiteStore
+    let store: SQLStore
     /// Held for the process's lifetime by whatever runs the gateway (`herald run`, `herald chat`).
     let lock: ExclusiveLock?
 
@@ -43,7 +43,7 @@ struct Composition {
             ? try ExclusiveLock(
                 path: (config.stateDirectory as NSString).appendingPathComponent("gateway.lock"),
                 guarding: config.stateDirectory) : nil
-        let store = try SQLiteStore(path: config.databasePath, durable: config.durableWrites)
+        let store = try SQLStore(path: config.databasePath, durable: config.durableWrites)
         return Composition(config: config, store: store, lock: lock)
     }
 

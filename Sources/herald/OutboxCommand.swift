@@ -53,7 +53,7 @@ enum OutboxCommand {
         }
     }
 
-    private static func record(_ args: Arguments, _ store: SQLiteStore) async throws -> OutboxRecord? {
+    private static func record(_ args: Arguments, _ store: SQLStore) async throws -> OutboxRecord? {
         guard args.positional.count == 2, let id = Int64(args.positional[1]) else {
             throw Arguments.UsageError(description: "outbox \(args.positional[0]) needs a numeric ID")
         }

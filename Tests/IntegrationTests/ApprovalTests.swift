@@ -51,7 +51,7 @@ struct ApprovalTests {
         #expect(question.hasPrefix(#"Run test.add with {"a": 2, "b": 40}? Reply /approve or /deny"#), "\(question)")
         // Herald dies while the request waits (the question recorded as sent, so it is not
         // resent); the request and the turn's place survive.
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         try await withDeadline(30, "the question recorded as sent") {
             while try await store.outboxCounts()[.sent] != 1 { try await Task.sleep(for: .milliseconds(20)) }
         }

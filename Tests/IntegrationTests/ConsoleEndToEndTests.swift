@@ -20,7 +20,7 @@ import Testing
         herald.closeInput()
         #expect(try await herald.waitForExit() == 0)
 
-        let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: dir.file("state/herald.sqlite"))
         let conversation = ConversationRef(platform: .console, account: "e2e", chat: "e2e")
         let session = try await store.activeSession(for: conversation, profile: "default")
         let history = try await store.history(sessionID: session.id, limit: 100)

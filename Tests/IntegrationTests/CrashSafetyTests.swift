@@ -35,7 +35,7 @@ import Testing
             #expect(second.replies == ["echo: remember the lighthouse"])
         }
 
-        let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: dir.file("state/herald.sqlite"))
         #expect(try await store.inboxCounts() == ["done": 1])
         #expect(try await store.outboxCounts() == [.sent: 1])
         let asked = model.requests.filter { $0.last?.content.hasSuffix("remember the lighthouse") == true }

@@ -18,7 +18,7 @@ struct DashboardBrowserTests {
         // A library item to find, filed before Herald starts.
         do {
             try FileManager.default.createDirectory(atPath: h.dir.file("state"), withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+            let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
             _ = try await store.saveArtifact(
                 Artifact(
                     owner: "telegram/main:111", kind: .note, source: "test", title: "Harbour tide tables", contentHash: "h1",
@@ -49,7 +49,7 @@ struct DashboardBrowserTests {
         #expect(cookie?["sameSite"] as? String == "Strict")
 
         // The session's token counts are the store's.
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         let sessions = try await store.sessions(limit: 10)
         let session = try #require(sessions.first { $0.session.conversation.chat == "111" })
         let prompt = try await store.usage(sessionID: session.session.id).reduce(0) { $0 + $1.usage.promptTokens }

@@ -61,7 +61,7 @@ struct EmailEndToEndTests {
             return id
         }
 
-        func store() throws -> SQLiteStore { try SQLiteStore(path: dir.file("state/herald.sqlite")) }
+        func store() throws -> SQLStore { try SQLStore(path: dir.file("state/herald.sqlite")) }
 
         /// The IMAP user (and Maildir) of Herald's mailbox.
         var user: String { String(address.split(separator: "@")[0]) }

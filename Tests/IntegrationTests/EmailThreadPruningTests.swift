@@ -10,7 +10,7 @@ import Testing
 @Suite struct EmailThreadPruningTests {
     @Test func threadHeadersOlderThanThreadDaysAreForgottenOnceADay() async throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("herald.sqlite"))
+        let store = try SQLStore(path: dir.file("herald.sqlite"))
         var config = EmailConfig()
         config.address = "herald@test.local"
         config.threadDays = 30

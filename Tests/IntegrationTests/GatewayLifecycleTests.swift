@@ -23,7 +23,7 @@ import Testing
         #expect(first.stdout.joined().contains("not reachable"), "the person was told")
         #expect(first.stderr.contains { $0.contains("kept for the next start: 1 message(s)") }, "and told it is kept")
         #expect(model.requests.count <= 3, "a handful of attempts, not a spin: \(model.requests.count)")
-        let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: dir.file("state/herald.sqlite"))
         #expect(try await store.inboxCounts() == ["pending": 1], "the message is kept")
 
         down.withLock { $0 = false }
@@ -68,7 +68,7 @@ import Testing
         #expect(try await last.waitForExit(seconds: 30) == 0)
         #expect(last.stdout.filter { $0.contains("set your message aside") }.count == 1, "\(last.stdout)")
         #expect(model.requests.isEmpty, "never given to the model again")
-        let store = try SQLiteStore(path: dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: dir.file("state/herald.sqlite"))
         #expect(try await store.inboxCounts() == ["failed": 1])
     }
 }

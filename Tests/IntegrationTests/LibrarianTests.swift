@@ -92,7 +92,7 @@ import Testing
         let found = try #require(h.telegram.sentMessages.last { $0.params["chat_id"] == "111" }?.params["text"])
         #expect(found.contains("#1 Pier 4") && found.contains("#2 the report"), "\(found)")
 
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         let all = try await store.recentArtifacts(owner: nil, limit: 100)
         #expect(all.count == 6, "each thing filed once")
         #expect(texts[7].hasPrefix("Filed #6 budget (document, harbour"), "\(texts[7])")

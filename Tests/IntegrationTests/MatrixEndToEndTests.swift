@@ -68,7 +68,7 @@ struct MatrixEndToEndTests {
         let inThread = replies.filter { ($0.content["m.relates_to"] as? [String: Any])?["event_id"] as? String == root }
         #expect(inThread.map(\.body) == ["echo: inside the thread"], "the thread's answer is in the thread")
         #expect(replies.contains { $0.body == "echo: hello room" && $0.content["m.relates_to"] == nil })
-        let store = try SQLiteStore(path: bot.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: bot.dir.file("state/herald.sqlite"))
         let sessions = try await store.sessions(limit: 10).map(\.session.conversation)
         #expect(
             sessions.contains { $0.chat == room && $0.thread == nil }
@@ -111,7 +111,7 @@ struct MatrixEndToEndTests {
         return try await withDeadline(60, "the first sync position") {
             while true {
                 if FileManager.default.fileExists(atPath: path),
-                    let position = try? await SQLiteStore(path: path).cursor(adapter: adapter, key: "since")
+                    let position = try? await SQLStore(path: path).cursor(adapter: adapter, key: "since")
                 {
                     return position
                 }

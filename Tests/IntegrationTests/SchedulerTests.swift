@@ -65,7 +65,7 @@ import Testing
 
     @Test func aRunMissedWhileDownCatchesUpOnceWithinGraceAndIsSkippedOutsideIt() async throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("herald.sqlite"))
+        let store = try SQLStore(path: dir.file("herald.sqlite"))
         let adapter = ScriptedAdapter()
         let yesterday = ISO8601DateFormatter().date(from: "2026-11-26T12:00:00Z")!
         let recent = try await store.saveJob(job("recent", "0 9 * * *", adapter: adapter, createdAt: yesterday), replace: false)
@@ -86,8 +86,8 @@ import Testing
     @Test func twoProcessesOnOneStoreRunEachDueRunOnce() async throws {
         let dir = TempDir()
         let path = dir.file("herald.sqlite")
-        let first = try SQLiteStore(path: path)
-        let second = try SQLiteStore(path: path)
+        let first = try SQLStore(path: path)
+        let second = try SQLStore(path: path)
         let adapter = ScriptedAdapter()
         try await first.saveJob(job("scan", "every 20m", adapter: adapter), replace: false)
         let clock = TestWallClock(Self.start)
@@ -110,7 +110,7 @@ import Testing
     @Test(arguments: [false, true])
     func afterAWaitOnlyTheLatestDueTimeRunsUnlessTheJobCatchesUp(catchUp: Bool) async throws {
         let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("herald.sqlite"))
+        let store = try SQLStore(path: dir.file("herald.sqlite"))
         let adapter = ScriptedAdapter()
         var scan = job("scan", "every 20m", adapter: adapter, createdAt: ISO8601DateFormatter().date(from: "2026-11-27T08:40:00Z")!)
         scan.catchUp = catchUp

@@ -67,7 +67,7 @@ import Testing
         try await h.waitForSent("the next reply") { $0.contains { $0.params["text"] == "echo: next" } }
         try await h.stop(p)
         #expect(h.telegram.sentMessages.filter { $0.params["text"] == "echo: once only" }.count == 1, "never sent twice")
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         #expect(try await store.outboxCounts() == [.sent: 3], "the reply (its outcome recorded as unknown), the notice, the next reply")
     }
 

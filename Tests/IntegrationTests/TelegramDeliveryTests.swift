@@ -99,7 +99,7 @@ import Testing
         try await h.waitForSent("the refused send") { !$0.isEmpty }
         kill(p.process.processIdentifier, SIGTERM)
         #expect(try await p.waitForExit(seconds: 15) == 0, "the stop did not wait out the 20 s window")
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         #expect(try await store.outboxCounts() == [.pending: 1], "the reply is kept")
 
         let second = try await h.start()
@@ -133,7 +133,7 @@ import Testing
         let doctor = try HeraldProcess(["doctor", "--config", h.config], environment: ["HERALD_TEST_TG_TOKEN": TelegramHarness.token])
         _ = try await doctor.waitForExit()
         #expect(doctor.stdout.contains { $0.hasPrefix("warn  outbox:") && $0.contains("2 failed") }, "\(doctor.stdout)")
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         let session = try await store.activeSession(
             for: ConversationRef(platform: .telegram, account: "main", chat: "111"), profile: "default")
         let unread = try await store.history(sessionID: session.id, limit: 10).last { $0.role == .assistant }

@@ -100,7 +100,7 @@ import Testing
             let text = prompt.map(\.content).joined()
             #expect([text.contains("alpha"), text.contains("beta"), text.contains("gamma")].filter { $0 }.count == 1)
         }
-        let store = try SQLiteStore(path: h.dir.file("state/herald.sqlite"))
+        let store = try SQLStore(path: h.dir.file("state/herald.sqlite"))
         #expect(try await store.sessions(limit: 10).count == 3)
     }
 

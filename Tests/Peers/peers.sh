@@ -5,6 +5,7 @@
 #   the same again with 3 slots, for the tests that assert on the prompt cache across turns
 #   (the console test pins slot 0, the compaction test slots 1 and 2): 18093
 #   Synapse 18008; Dovecot 11143/11993/12424 and the SMTP peer 12525/12465 (see start_mail)
+#   PostgreSQL 15 from Debian on 15432, in a temporary data folder (see start_postgres)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PEERS=${PEERS:-.peers}
@@ -38,6 +39,34 @@ start() {
   start_llama llama-cache "$CACHE_PORT" "tiny model, for the cache tests" --parallel 3 --ctx 6144
   start_synapse
   start_mail
+  start_postgres
+}
+
+# PostgreSQL 15 (Debian's binaries, not the system service) from a fresh data folder under /tmp,
+# user herald with trust auth on loopback only, database herald; fsync off (a test server).
+PG_PORT=${TEST_POSTGRES_PORT:-15432}
+PGBIN=/usr/lib/postgresql/15/bin
+pg_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+start_postgres() {
+  [ -x "$PGBIN/initdb" ] || { echo "peers: PostgreSQL 15 is missing ($PGBIN/initdb); make apt installs postgresql-15" >&2; exit 1; }
+  local d; d=$(mktemp -d /tmp/herald-pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$d"
+  chmod 700 "$d"
+  echo "$d" >"$PEERS/postgres.dir"
+  pg_owner "$PGBIN/initdb" -D "$d/data" -U herald -A trust -E UTF8 --no-locale --no-sync >"$d/initdb.log" 2>&1 \
+    || { cat "$d/initdb.log" >&2; exit 1; }
+  pg_owner "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $d -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || { cat "$d/server.log" >&2; exit 1; }
+  "$PGBIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U herald -d postgres -c "CREATE DATABASE herald" >/dev/null
+  echo "peers: PostgreSQL 15 on 127.0.0.1:$PG_PORT (database herald, user herald)"
+}
+
+stop_postgres() {
+  [ -e "$PEERS/postgres.dir" ] || return 0
+  local d; d=$(cat "$PEERS/postgres.dir")
+  pg_owner "$PGBIN/pg_ctl" -D "$d/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$d" "$PEERS/postgres.dir"
 }
 
 # Mail: Dovecot (IMAP 11143 with STARTTLS, IMAPS 11993, IDLE, LMTP 12424) with one mailbox per
@@ -163,6 +192,7 @@ YAML
 
 
 stop() {
+  stop_postgres
   for f in "$PEERS"/*.pid; do
     [ -e "$f" ] || continue
     pid=$(cat "$f")
@@ -176,6 +206,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   mail) start_mail ;;
+  postgres) stop_postgres; start_postgres ;;
   stop) stop ;;
   *) echo "usage: $0 start|stop" >&2; exit 64 ;;
 esac

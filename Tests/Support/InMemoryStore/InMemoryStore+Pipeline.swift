@@ -81,7 +81,7 @@ extension InMemoryStore {
     /// Failed attempts recorded on inbox rows, in all.
     public func failedAttempts() -> Int { inbox.reduce(0) { $0 + $1.entry.attempts } }
 
-    /// Inbox rows by state, as SQLiteStore's `inboxCounts`.
+    /// Inbox rows by state, as SQLStore's `inboxCounts`.
     public func inboxCounts() -> [String: Int] { Dictionary(grouping: inbox, by: \.state).mapValues(\.count) }
 
     // MARK: Turns

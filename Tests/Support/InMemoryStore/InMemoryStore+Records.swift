@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-/// A job name that exists already, as SQLiteStore refuses it.
+/// A job name that exists already, as SQLStore refuses it.
 public struct InMemoryStoreError: Error, CustomStringConvertible {
     public var description: String
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// What an adapter keeps about itself apart from its position in the stream: an access token
 /// and device id, a mailbox instance marker, each email thread's reply headers, the nicks seen
-/// released. Never a cursor: it does not say how far the adapter has read. SQLiteStore
+/// released. Never a cursor: it does not say how far the adapter has read. SQLStore
 /// implements it.
 public protocol AdapterStateStore: Sendable {
     func adapterState(adapter: AdapterID, key: String) async throws -> String?

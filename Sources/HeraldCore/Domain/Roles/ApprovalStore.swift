@@ -1,7 +1,7 @@
 import Foundation
 
 /// Tool calls waiting for a person's approval, kept so a restart keeps the request and the
-/// turn's place. SQLiteStore implements it.
+/// turn's place. SQLStore implements it.
 public protocol ApprovalStore: Sendable {
     /// Stores a new request; returns it with its id.
     func saveApproval(_ request: ApprovalRequest) async throws -> ApprovalRequest

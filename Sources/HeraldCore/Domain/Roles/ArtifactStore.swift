@@ -1,6 +1,6 @@
 import Foundation
 
-/// The librarian's library. SQLiteStore implements it.
+/// The librarian's library. SQLStore implements it.
 public protocol ArtifactStore: Sendable {
     /// Files an artifact; when the owner has it already (same canonical URL, or same content
     /// for things without one) returns that one and `false`.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The inbox as the lanes read it: pending rows, and how each ends. SQLiteStore implements it.
+/// The inbox as the lanes read it: pending rows, and how each ends. SQLStore implements it.
 public protocol InboxStore: Sendable {
     /// Pending inbox rows with id greater than `after`, for the given adapters, oldest first.
     func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) async throws -> [InboxEntry]

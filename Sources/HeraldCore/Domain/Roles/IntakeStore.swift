@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an adapter commits through (`Intake`): new events with their cursors, in one transaction. SQLiteStore implements it.
+/// What an adapter commits through (`Intake`): new events with their cursors, in one transaction. SQLStore implements it.
 public protocol IntakeStore: Sendable {
     /// Commits new inbound messages together with the adapter's cursors (its position in the
     /// platform's stream) and adapter state that describes them (an email's reply headers), in

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Scheduled jobs, their runs and drafts. SQLiteStore implements it.
+/// Scheduled jobs, their runs and drafts. SQLStore implements it.
 public protocol JobStore: Sendable {
     /// Adds a job; a job with the same name is an error unless `replace` (config sync).
     @discardableResult

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A profile's memory and skill switches. SQLiteStore implements it.
+/// A profile's memory and skill switches. SQLStore implements it.
 public protocol MemoryStore: Sendable {
     func memory(_ key: MemoryKey) async throws -> [String]
     func setMemory(_ entries: [String], for key: MemoryKey) async throws

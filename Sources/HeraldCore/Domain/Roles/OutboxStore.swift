@@ -1,7 +1,7 @@
 import Foundation
 
 /// The outbox as the delivery stage sees it: claims, durable chunk progress and outcomes.
-/// SQLiteStore implements it; the delivery stage takes nothing more of the store.
+/// SQLStore implements it; the delivery stage takes nothing more of the store.
 public protocol OutboxStore: Sendable {
     /// Queues messages that answer no inbox row (notices, job results).
     @discardableResult

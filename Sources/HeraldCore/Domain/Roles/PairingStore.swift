@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who may talk: approved senders and pairing requests. SQLiteStore implements it.
+/// Who may talk: approved senders and pairing requests. SQLStore implements it.
 public protocol PairingStore: Sendable {
     func isApproved(adapter: AdapterID, senderID: String) async throws -> Bool
     func requestPairing(

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Sessions and their history: the conversation's current session, sub-agents' sessions, settings, and search. SQLiteStore implements it.
+/// Sessions and their history: the conversation's current session, sub-agents' sessions, settings, and search. SQLStore implements it.
 public protocol SessionStore: Sendable {
     /// The conversation's current session, created with `profile` if there is none.
     func activeSession(for conversation: ConversationRef, profile: String) async throws -> SessionRecord

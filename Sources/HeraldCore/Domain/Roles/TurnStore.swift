@@ -1,6 +1,6 @@
 import Foundation
 
-/// A finished turn, committed as one. SQLiteStore implements it.
+/// A finished turn, committed as one. SQLStore implements it.
 public protocol TurnStore: Sendable {
     /// Commits a finished turn atomically; returns the new outbox ids in order.
     @discardableResult

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     private static let columns = """
         id, owner, kind, source, canonical_url, title, author, published, content_hash, file_path, mime_type, text,
         category, tags, summary, status, error, created_at
@@ -26,7 +26,7 @@ extension SQLiteStore {
                  .text(a.contentHash), a.filePath.sql, a.mimeType.sql, .text(a.text), a.category.sql, .text(a.tags.joined(separator: ", ")),
                  a.summary.sql, .text(a.status.rawValue), a.error.sql, .real(now), .real(now)])
             var saved = a
-            saved.id = db.lastInsertID
+            saved.id = try db.lastInsertID
             return (saved, true)
         }
     }
@@ -48,20 +48,32 @@ extension SQLiteStore {
 
     public func searchArtifacts(_ query: String, owner: String?, limit: Int) throws -> [Artifact] {
         // Each word is a quoted prefix term: punctuation is text, never query syntax.
-        let terms = query.split { !$0.isLetter && !$0.isNumber }.map { "\"\($0)\"*" }
-        guard !terms.isEmpty else { return [] }
+        let words = query.split { !$0.isLetter && !$0.isNumber }
+        guard !words.isEmpty else { return [] }
         let cols = Self.columns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
-        return try db.query(
-            """
-            SELECT \(cols) FROM artifact_text JOIN artifacts a ON a.id = artifact_text.rowid
-            WHERE artifact_text MATCH ? AND (? IS NULL OR a.owner = ?) ORDER BY rank LIMIT ?
-            """, [.text(terms.joined(separator: " AND ")), owner.sql, owner.sql, .int(Int64(limit))]
-        ).compactMap(Self.artifact(from:))
+        switch db.dialect {
+        case .sqlite:
+            return try db.query(
+                """
+                SELECT \(cols) FROM artifact_text JOIN artifacts a ON a.id = artifact_text.rowid
+                WHERE artifact_text MATCH ? AND (? IS NULL OR a.owner = ?) ORDER BY rank LIMIT ?
+                """, [.text(words.map { "\"\($0)\"*" }.joined(separator: " AND ")), owner.sql, owner.sql, .int(Int64(limit))]
+            ).compactMap(Self.artifact(from:))
+        case .postgres:
+            // The same expression as the artifacts_text index (PostgresMigrations), so it is used.
+            return try db.query(
+                """
+                SELECT \(cols) FROM artifacts a, to_tsquery('simple', ?) q
+                WHERE \(PostgresMigrations.artifactText()) @@ q AND (?::text IS NULL OR a.owner = ?)
+                ORDER BY ts_rank(\(PostgresMigrations.artifactText()), q) DESC, a.id LIMIT ?
+                """, [.text(words.map { "\($0):*" }.joined(separator: " & ")), owner.sql, owner.sql, .int(Int64(limit))]
+            ).compactMap(Self.artifact(from:))
+        }
     }
 
     public func recentArtifacts(owner: String?, limit: Int) throws -> [Artifact] {
         try db.query(
-            "SELECT \(Self.columns) FROM artifacts WHERE (? IS NULL OR owner = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
+            "SELECT \(Self.columns) FROM artifacts WHERE (CAST(? AS TEXT) IS NULL OR owner = ?) ORDER BY created_at DESC, id DESC LIMIT ?",
             [owner.sql, owner.sql, .int(Int64(limit))]
         ).compactMap(Self.artifact(from:))
     }

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     private static let jobColumns = """
         id, name, schedule, time_zone, profile, prompt, target, toolsets, skills, model, fresh_session, enabled, created_at,
         origin, catch_up, notify_failures, deadline_seconds, paused_at, removed_at
@@ -110,7 +110,7 @@ extension SQLiteStore {
                 ON CONFLICT (job_id, scheduled_for) DO NOTHING
                 """, [.int(job.id), .real(scheduledFor.timeIntervalSince1970), .real(now)])
             guard db.changes == 1 else { return nil }
-            let run = db.lastInsertID
+            let run = try db.lastInsertID
             guard let entry = try commitInbound([event], cursors: []).first else { return nil }
             try db.query("UPDATE job_runs SET inbox_id = ? WHERE id = ?", [.int(entry.id), .int(run)])
             return entry

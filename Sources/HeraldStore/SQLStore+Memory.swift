@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     // MARK: - Memory
 
     public func memory(_ key: MemoryKey) throws -> [String] {
@@ -69,17 +69,33 @@ extension SQLiteStore {
     public func search(_ query: String, sender: String, limit: Int) throws -> [SearchHit] {
         // Each word becomes a quoted FTS5 term, so punctuation in what the model typed is
         // matched as text and never parsed as query syntax.
-        let terms = query.split { !$0.isLetter && !$0.isNumber }.map { "\"\($0)\"" }
-        guard !terms.isEmpty else { return [] }
-        return try db.query(
-            """
-            SELECT m.session_id, m.role, snippet(session_text, 0, '[', ']', '…', 16), m.created_at
-            FROM session_text JOIN session_messages m ON m.id = session_text.rowid
-            WHERE session_text MATCH ?
-              AND m.session_id IN (SELECT DISTINCT session_id FROM session_messages WHERE sender = ?)
-            ORDER BY rank LIMIT ?
-            """, [.text(terms.joined(separator: " OR ")), .text(sender), .int(Int64(limit))]
-        ).map { r in
+        let words = query.split { !$0.isLetter && !$0.isNumber }
+        guard !words.isEmpty else { return [] }
+        let sql: String
+        let terms: String
+        switch db.dialect {
+        case .sqlite:
+            terms = words.map { "\"\($0)\"" }.joined(separator: " OR ")
+            sql = """
+                SELECT m.session_id, m.role, snippet(session_text, 0, '[', ']', '…', 16), m.created_at
+                FROM session_text JOIN session_messages m ON m.id = session_text.rowid
+                WHERE session_text MATCH ?
+                  AND m.session_id IN (SELECT DISTINCT session_id FROM session_messages WHERE sender = ?)
+                ORDER BY rank LIMIT ?
+                """
+        case .postgres:
+            // Words are letters and digits only, so none is tsquery syntax.
+            terms = words.joined(separator: " | ")
+            sql = """
+                SELECT m.session_id, m.role, ts_headline('simple', m.content, q, 'StartSel=[, StopSel=], MaxWords=16, MinWords=4'),
+                       m.created_at
+                FROM session_messages m, to_tsquery('simple', ?) q
+                WHERE m.role IN ('user','assistant') AND to_tsvector('simple', m.content) @@ q
+                  AND m.session_id IN (SELECT DISTINCT session_id FROM session_messages WHERE sender = ?)
+                ORDER BY ts_rank(to_tsvector('simple', m.content), q) DESC, m.id LIMIT ?
+                """
+        }
+        return try db.query(sql, [.text(terms), .text(sender), .int(Int64(limit))]).map { r in
             SearchHit(
                 sessionID: r[0].string ?? "", role: SessionMessage.Role(rawValue: r[1].string ?? "") ?? .user,
                 snippet: r[2].string ?? "", at: Date(timeIntervalSince1970: r[3].double ?? 0))
@@ -91,7 +107,7 @@ extension SQLiteStore {
     public func usageReport(since: Date) throws -> [UsageRow] {
         try db.query(
             """
-            SELECT date(created_at, 'unixepoch'), profile, model, count(*), sum(prompt_tokens), sum(completion_tokens),
+            SELECT \(db.dialect.day("created_at")), profile, model, count(*), sum(prompt_tokens), sum(completion_tokens),
                    sum(cached_tokens), sum(total_ms)
             FROM usage WHERE created_at >= ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, [.real(since.timeIntervalSince1970)]

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     private static let approvalColumns =
         "id, inbox_id, conversation, owner, tool, arguments, created_at, expires_at, decision, decided_by, checkpoint"
 
@@ -17,7 +17,7 @@ extension SQLiteStore {
                 .real(request.createdAt.timeIntervalSince1970), .real(request.expiresAt.timeIntervalSince1970), .text(checkpoint),
             ])
         var saved = request
-        saved.id = db.lastInsertID
+        saved.id = try db.lastInsertID
         return saved
     }
 

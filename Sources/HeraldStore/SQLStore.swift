@@ -1,25 +1,38 @@
 import Foundation
 import HeraldCore
 
-/// Herald's state in one SQLite file (WAL mode): the inbox, outbox, cursors, sessions,
-/// session messages, usage and pairings. An actor: one connection, every call serialised.
-public actor SQLiteStore: Store {
-    let db: SQLiteConnection
+/// Herald's state: the inbox, outbox, cursors, sessions, session messages, usage, jobs,
+/// the library and pairings. In one SQLite file (WAL mode), the embedded default; or in a
+/// PostgreSQL database several nodes share. An actor: one connection, every call serialised.
+/// The SQL is written once; `SQLDialect` holds the few places the two differ.
+public actor SQLStore: Store {
+    let db: any SQLDatabase
     private let checkpointer: Checkpointer?
     let encoder = JSONEncoder()
     let decoder = JSONDecoder()
 
-    /// Opens or creates the store at `path` and brings its schema up to date.
-    /// `durable` uses `synchronous=FULL` (survives power loss); the default `NORMAL` survives
-    /// any process crash, which is what the pipeline's guarantees are about.
     /// Who this store's claims belong to: one process's instance, so a row it claimed is told
-    /// apart from one a dead process left.
-    public let owner = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+    /// apart from one a dead process (or another node) holds.
+    public let owner: String
     /// How long an outbox claim holds without progress.
     public static let claimLease: TimeInterval = 300
+    /// Where the store lives, for messages ("/var/lib/herald/herald.sqlite", "postgresql://herald@db/herald").
+    public nonisolated let location: String
+    /// Several nodes may share this store (PostgreSQL): claims are leased, not taken for good.
+    public nonisolated let isShared: Bool
+    /// Where the listener for other nodes connects (PostgreSQL only).
+    nonisolated let listenURL: (url: String, password: String?)?
 
+    /// Opens or creates the SQLite store at `path` and brings its schema up to date.
+    /// `durable` uses `synchronous=FULL` (survives power loss); the default `NORMAL` survives
+    /// any process crash, which is what the pipeline's guarantees are about.
     public init(path: String, durable: Bool = false) throws {
-        db = try SQLiteConnection(path: path, synchronous: durable ? "FULL" : "NORMAL")
+        let db = try SQLiteConnection(path: path, synchronous: durable ? "FULL" : "NORMAL")
+        self.db = db
+        owner = Self.newOwner()
+        location = path
+        isShared = false
+        listenURL = nil
         try Self.migrate(db)
         if path != ":memory:" {
             try db.execute("PRAGMA wal_autocheckpoint=0")
@@ -29,26 +42,81 @@ public actor SQLiteStore: Store {
         }
     }
 
+    /// Connects to the PostgreSQL database at `url` (`postgresql://user@host:port/db`), the
+    /// password given apart (a secret reference, never config text), and migrates it.
+    /// `node` names this process in every lease it takes (default: host/pid/random).
+    /// `schema` keeps this store in its own schema of the database (created if missing), so
+    /// separate installations or tests can share one database without seeing each other.
+    public init(postgres url: String, password: String?, node: String? = nil, schema: String? = nil) throws {
+        var url = url
+        if let schema {
+            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw PostgresError(code: "schema", message: "a schema name is letters, digits and _ only: \(schema)")
+            }
+            try PostgresConnection(url: url, password: password).execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
+            url += (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+        }
+        let db = try PostgresConnection(url: url, password: password)
+        self.db = db
+        owner = node ?? Self.newOwner()
+        location = PostgresConnection.redacted(url)
+        isShared = true
+        listenURL = (url, password)
+        checkpointer = nil
+        try Self.migrate(db)
+    }
+
+    private static func newOwner() -> String {
+        "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+    }
+
     deinit { checkpointer?.stop() }
 
-    static func migrate(_ db: SQLiteConnection) throws {
-        let version = Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0)
-        guard version <= Migrations.all.count else {
-            throw SQLiteError(code: 0, message: "the state file has schema version \(version), newer than this Herald (\(Migrations.all.count)); upgrade Herald")
-        }
-        for (i, sql) in Migrations.all.enumerated().dropFirst(version) {
+    static func migrate(_ db: any SQLDatabase) throws {
+        switch db.dialect {
+        case .sqlite:
+            let version = Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0)
+            guard version <= Migrations.all.count else {
+                throw SQLiteError(
+                    code: 0, message: "the state file has schema version \(version), newer than this Herald (\(Migrations.all.count)); upgrade Herald")
+            }
+            for (i, sql) in Migrations.all.enumerated().dropFirst(version) {
+                try db.transaction {
+                    try db.execute(sql)
+                    try db.execute("PRAGMA user_version = \(i + 1)")
+                }
+            }
+        case .postgres:
+            // Several nodes may start at once: the advisory lock lets one migrate while the
+            // others wait, then find nothing left to do.
             try db.transaction {
-                try db.execute(sql)
-                try db.execute("PRAGMA user_version = \(i + 1)")
+                try db.query("SELECT pg_advisory_xact_lock(7291)")
+                try db.execute("CREATE TABLE IF NOT EXISTS herald_schema (version INTEGER NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+                let version = Int(try db.query("SELECT coalesce(max(version), 0) FROM herald_schema").first?.first?.int ?? 0)
+                guard version <= PostgresMigrations.all.count else {
+                    throw PostgresError(
+                        code: "schema", message: "the database has schema version \(version), newer than this Herald (\(PostgresMigrations.all.count)); upgrade Herald")
+                }
+                for (i, sql) in PostgresMigrations.all.enumerated().dropFirst(version) {
+                    try db.execute(sql)
+                    try db.query("INSERT INTO herald_schema (version, applied_at) VALUES (?, ?)", [.int(Int64(i + 1)), .real(Date().timeIntervalSince1970)])
+                }
             }
         }
     }
 
-    /// The journal mode of the open file ("wal").
-    public func journalMode() throws -> String? { try db.query("PRAGMA journal_mode").first?.first?.string }
+    /// The journal mode of the open file ("wal"); nil for PostgreSQL.
+    public func journalMode() throws -> String? {
+        db.dialect == .sqlite ? try db.query("PRAGMA journal_mode").first?.first?.string : nil
+    }
 
-    /// The schema version of the open file.
-    public func schemaVersion() throws -> Int { Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0) }
+    /// The schema version of the open store.
+    public func schemaVersion() throws -> Int {
+        switch db.dialect {
+        case .sqlite: Int(try db.query("PRAGMA user_version").first?.first?.int ?? 0)
+        case .postgres: Int(try db.query("SELECT coalesce(max(version), 0) FROM herald_schema").first?.first?.int ?? 0)
+        }
+    }
 
     // MARK: - Intake
 
@@ -65,7 +133,7 @@ public actor SQLiteStore: Store {
                     """,
                     [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.eventID),
                      .text(m.conversation.key), .text(m.sender.id), .text(payload), .real(now)])
-                if db.changes > 0 { fresh.append(InboxEntry(id: db.lastInsertID, message: m)) }
+                if db.changes > 0 { fresh.append(InboxEntry(id: try db.lastInsertID, message: m)) }
             }
             for c in cursors {
                 try db.query(
@@ -76,6 +144,7 @@ public actor SQLiteStore: Store {
                     [.text(c.adapter.platform.rawValue), .text(c.adapter.account), .text(c.key), .text(c.value), .real(now)])
             }
             for v in state { try writeState(v.value, adapter: v.adapter, key: v.key, now: now) }
+            if !fresh.isEmpty { try signal(.inbox) }
             return fresh
         }
     }
@@ -181,7 +250,7 @@ public actor SQLiteStore: Store {
     }
 
     public func leaveTurn(_ id: Int64) throws {
-        try db.query("UPDATE inbox SET starts = max(0, starts - 1) WHERE id = ?", [.int(id)])
+        try db.query("UPDATE inbox SET starts = CASE WHEN starts > 0 THEN starts - 1 ELSE 0 END WHERE id = ?", [.int(id)])
     }
 
     public func recordInboxAttempt(_ id: Int64, error: String) throws -> Int {

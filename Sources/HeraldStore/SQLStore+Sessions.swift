@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func activeSession(for conversation: ConversationRef, profile: String) throws -> SessionRecord {
         if let s = try db.query(
             "SELECT id, profile, created_at, slot FROM sessions WHERE conversation = ? AND active = 1",
@@ -102,7 +102,7 @@ extension SQLiteStore {
 
     public func children(of sessionID: String) throws -> [SessionRecord] {
         try db.query(
-            "SELECT id, conversation, profile, created_at FROM sessions WHERE parent_session = ? ORDER BY created_at, rowid", [.text(sessionID)]
+            "SELECT id, conversation, profile, created_at FROM sessions WHERE parent_session = ? ORDER BY created_at, \(db.dialect.rowOrder)", [.text(sessionID)]
         ).compactMap { r in
             guard let c = ConversationRef(key: r[1].string ?? "") else { return nil }
             return SessionRecord(id: r[0].string ?? "", conversation: c, profile: r[2].string ?? "", createdAt: Date(timeIntervalSince1970: r[3].double ?? 0))
@@ -177,7 +177,8 @@ extension SQLiteStore {
     }
 
     func insertOutbox(_ messages: [OutboundMessage], now: Double) throws -> [Int64] {
-        try messages.map { m in
+        if !messages.isEmpty { try signal(.outbox) }
+        return try messages.map { m in
             let payload = String(decoding: try encoder.encode(m), as: UTF8.self)
             try db.query(
                 """
@@ -186,7 +187,7 @@ extension SQLiteStore {
                 """,
                 [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.conversation.key),
                  .text(payload), m.inboxID.map { .int($0) } ?? .null, .real(now), .real(now), .real(now)])
-            return db.lastInsertID
+            return try db.lastInsertID
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func isApproved(adapter: AdapterID, senderID: String) throws -> Bool {
         !(try db.query(
             "SELECT 1 FROM approved_senders WHERE platform = ? AND account = ? AND sender_id = ?",
@@ -43,7 +43,7 @@ extension SQLiteStore {
             guard let record = try pairing(code), record.state == .pending, record.expiresAt > now else { return nil }
             try db.query("UPDATE pairings SET state = 'approved' WHERE code = ?", [.text(code)])
             try db.query(
-                "INSERT OR IGNORE INTO approved_senders (platform, account, sender_id, approved_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO approved_senders (platform, account, sender_id, approved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [.text(record.adapter.platform.rawValue), .text(record.adapter.account), .text(record.sender.id),
                  .real(now.timeIntervalSince1970)])
             var approved = record

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldStore
 
-@Suite struct SQLiteStoreTests {
+@Suite struct SQLStoreTests {
     let path = NSTemporaryDirectory() + "herald-store-\(UUID().uuidString.prefix(8)).sqlite"
     let adapter = AdapterID(platform: .telegram, account: "bot1")
 
@@ -15,21 +15,22 @@ import Testing
     }
 
     @Test func fileIsPrivateAndInWALModeWithCurrentSchema() async throws {
-        let store = try SQLiteStore(path: path)
+        let store = try SQLStore(path: path)
         _ = try await store.commitInbound([message("1")], cursor: nil)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try await store.schemaVersion() == Migrations.all.count)
         #expect(try await store.journalMode() == "wal")
         // Reopening migrates nothing twice.
-        let again = try SQLiteStore(path: path)
+        let again = try SQLStore(path: path)
         #expect(try await again.schemaVersion() == Migrations.all.count)
     }
 
     /// Per-item cursors (an email thread's reply headers) are pruned by prefix and age; the
     /// adapter's position and other adapters' rows stay.
-    @Test func oldAdapterStateIsPrunedByPrefixAndAgeOnlyAndCursorsStay() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func oldAdapterStateIsPrunedByPrefixAndAgeOnlyAndCursorsStay(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let other = AdapterID(platform: .matrix, account: "x")
         let keys = ["msg:a", "msg:b%", "thread:a", "ms%g"]
         _ = try await store.commitInbound(
@@ -54,8 +55,9 @@ import Testing
         #expect(try await left().isEmpty)
     }
 
-    @Test func duplicateEventsAreIgnoredAndTheCursorCommitsWithTheBatch() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func duplicateEventsAreIgnoredAndTheCursorCommitsWithTheBatch(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let cursor = CursorUpdate(adapter: adapter, key: "offset", value: "101")
         let first = try await store.commitInbound([message("100"), message("101")], cursor: cursor)
         #expect(first.count == 2)
@@ -67,8 +69,9 @@ import Testing
         #expect(try await store.pendingInbox(after: 0, adapters: [AdapterID(platform: .matrix, account: "x")], limit: 10).isEmpty)
     }
 
-    @Test func turnCommitIsAtomicAndHappensOnce() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func turnCommitIsAtomicAndHappensOnce(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let entry = try #require(try await store.commitInbound([message("1")], cursor: nil).first)
         let session = try await store.activeSession(for: entry.message.conversation, profile: "default")
         let turn = TurnCommit(
@@ -84,8 +87,9 @@ import Testing
         #expect(try await store.inboxState(entry.id) == "done")
     }
 
-    @Test func outboxKeepsOrderPerConversationAndRecoversInterruptedSends() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func outboxKeepsOrderPerConversationAndRecoversInterruptedSends(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
         let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
         let ids = try await store.enqueue([
@@ -97,7 +101,7 @@ import Testing
         try await store.markRetry(ids[0], error: "429", notBefore: Date().addingTimeInterval(60))
         #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).isEmpty, "a2 never overtakes a1")
         #expect(try await store.recoverInterruptedDeliveries(adapters: [adapter]).isEmpty, "its own live claims are never taken back")
-        let restarted = try SQLiteStore(path: path)  // another owner, as after a crash and restart
+        let restarted = try stores.open()  // another owner, as after a crash and restart
         #expect(try await restarted.recoverInterruptedDeliveries(adapters: [adapter]) == [InterruptedDelivery(id: ids[2], adapter: adapter, chunkInFlight: nil)])
         let later = try await store.claimDueOutbox(now: Date().addingTimeInterval(61), adapters: [adapter], limit: 10)
         #expect(later.map(\.message.text) == ["a1", "b1"])
@@ -107,8 +111,9 @@ import Testing
         #expect(try await store.claimDueOutbox(now: Date().addingTimeInterval(61), adapters: [adapter], limit: 10).map(\.message.text) == ["a2"])
     }
 
-    @Test func pairingCodesAreLimitedAndExpire() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func pairingCodesAreLimitedAndExpire(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let now = Date()
         func ask(_ sender: String, _ code: String, at t: Date = now) async throws -> PairingOutcome {
             try await store.requestPairing(
@@ -128,8 +133,9 @@ import Testing
         #expect(try await !store.isApproved(adapter: adapter, senderID: "u1"))
     }
 
-    @Test func newSessionReplacesTheActiveOne() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func newSessionReplacesTheActiveOne(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let c = ConversationRef(platform: .console, account: "main", chat: "main", thread: "t/1")
         let s1 = try await store.activeSession(for: c, profile: "default")
         #expect(try await store.activeSession(for: c, profile: "other").id == s1.id)
@@ -139,8 +145,9 @@ import Testing
         #expect(try await store.session(id: s1.id)?.conversation == c)
     }
 
-    @Test func chunkProgressSurvivesARestartAndOnlyTheChunkOnTheWireIsReported() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func chunkProgressSurvivesARestartAndOnlyTheChunkOnTheWireIsReported(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
         let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
         _ = try await store.enqueue([OutboundMessage(conversation: a, text: "a"), OutboundMessage(conversation: b, text: "b")])
@@ -153,7 +160,7 @@ import Testing
         try await store.recordProgress(claimed[0].id, plan: plan)
         try await store.markInFlight(claimed[0].id, chunk: 1, plan: plan)
         // A crash here: row A has chunk 2 on the wire, row B was claimed but nothing was sent.
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try stores.open()
         #expect(
             try await reopened.recoverInterruptedDeliveries(adapters: [adapter]) == [
                 InterruptedDelivery(id: claimed[0].id, adapter: adapter, chunkInFlight: 1),
@@ -163,8 +170,9 @@ import Testing
         #expect(again.first { $0.id == claimed[0].id }?.plan == plan, "resumes at chunk 2 with chunk 1's id kept")
     }
 
-    @Test func rowsWaitingForTheLinkGoWhenItIsBackAndFailedRowsCanBeRetried() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func rowsWaitingForTheLinkGoWhenItIsBackAndFailedRowsCanBeRetried(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let a = ConversationRef(platform: .telegram, account: "bot1", chat: "A")
         let b = ConversationRef(platform: .telegram, account: "bot1", chat: "B")
         let ids = try await store.enqueue([OutboundMessage(conversation: a, text: "a"), OutboundMessage(conversation: b, text: "b")])
@@ -183,8 +191,9 @@ import Testing
         #expect(try await store.claimDueOutbox(now: Date(), adapters: [adapter], limit: 10).map(\.id) == [ids[0]])
     }
 
-    @Test func anApprovalIsDecidedOnceAndKeepsTheTurnsPlace() async throws {
-        let store = try SQLiteStore(path: path)
+    @Test(arguments: StoreOpener.Kind.allCases) func anApprovalIsDecidedOnceAndKeepsTheTurnsPlace(_ kind: StoreOpener.Kind) async throws {
+        let stores = try StoreOpener(kind, path: path)
+        let store = try stores.open()
         let chat = ConversationRef(platform: .telegram, account: "main", chat: "111")
         let checkpoint = AgentCheckpoint(
             backend: "local", messages: [SessionMessage(role: .user, content: "call it")], appended: [], usage: [], userTokens: 3, round: 1,

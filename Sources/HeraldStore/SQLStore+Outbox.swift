@@ -1,7 +1,7 @@
 import Foundation
 import HeraldCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func claimDueOutbox(now: Date, adapters: Set<AdapterID>, limit: Int) throws -> [OutboxEntry] {
         try db.transaction {
             var claimed: [OutboxEntry] = []
@@ -14,7 +14,7 @@ extension SQLiteStore {
                     WHERE o.platform = ? AND o.account = ? AND o.state = 'pending' AND o.next_attempt_at <= ?
                       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation = o.conversation
                                       AND p.id < o.id AND p.state IN ('pending','sending'))
-                    ORDER BY o.id LIMIT ?
+                    ORDER BY o.id LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE OF o SKIP LOCKED" : "")
                     """,
                     [.text(a.platform.rawValue), .text(a.account), .real(now.timeIntervalSince1970), .int(Int64(limit))])
                 for r in rows {
@@ -75,10 +75,10 @@ extension SQLiteStore {
         try db.query(
             """
             UPDATE outbox SET state = 'pending', in_flight = NULL, last_error = ?, next_attempt_at = ?, waits_for_link = ?,
-              attempts = max(0, attempts - ?), updated_at = ? WHERE id = ?
+              attempts = CASE WHEN attempts > ? THEN attempts - ? ELSE 0 END, updated_at = ? WHERE id = ?
             """,
             [
-                .text(error), .real(notBefore.timeIntervalSince1970), .int(waitsForLink ? 1 : 0), .int(countAttempt ? 0 : 1),
+                .text(error), .real(notBefore.timeIntervalSince1970), .int(waitsForLink ? 1 : 0), .int(countAttempt ? 0 : 1), .int(countAttempt ? 0 : 1),
                 .real(Date().timeIntervalSince1970), .int(id),
             ])
     }
