@@ -38,13 +38,20 @@ struct Composition {
         if runsGateway, config.stateDirectorySource.contains("overrides") {
             Logger("herald").warning("the state directory comes from the environment", ["dir": config.stateDirectory, "why": config.stateDirectorySource])
         }
-        let lock =
-            runsGateway
-            ? try ExclusiveLock(
-                path: (config.stateDirectory as NSString).appendingPathComponent("gateway.lock"),
-                guarding: config.stateDirectory) : nil
-        let store = try SQLStore(path: config.databasePath, durable: config.durableWrites)
-        return Composition(config: config, store: store, lock: lock)
+        switch config.store.location {
+        case .sqlite:
+            let lock =
+                runsGateway
+                ? try ExclusiveLock(
+                    path: (config.stateDirectory as NSString).appendingPathComponent("gateway.lock"),
+                    guarding: config.stateDirectory) : nil
+            let store = try SQLStore(path: config.databasePath, durable: config.durableWrites)
+            return Composition(config: config, store: store, lock: lock)
+        case .postgres(let url, let password):
+            // Several nodes share this store: leases, not a lock file, keep each message to one.
+            let store = try SQLStore(postgres: url, password: try password?.resolve(), node: config.store.nodeName)
+            return Composition(config: config, store: store, lock: nil)
+        }
     }
 
     /// One backend per `[models.NAME]`, with its API key resolved.
@@ -123,10 +130,13 @@ struct Composition {
         let backends = try backends()
         let (tools, librarian) = StandardTools.make(config: config, store: store, backends: backends)
         settings.artifactsShared = config.artifactsShared
+        settings.leaseSeconds = config.store.leaseSeconds
+        settings.lanesPerNode = config.store.lanes
         return Gateway(
             store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools, providers: mcp), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
-            access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian)
+            access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian,
+            cluster: store.isShared ? store : nil)
     }
 
     /// The dashboard `herald run` serves, when `[dashboard] enabled`. Its token is made on the

@@ -41,7 +41,7 @@ enum Doctor {
         do {
             let c = try Composition.load(args)
             print("ok    state directory \(config.stateDirectory), from \(config.stateDirectorySource)")
-            print("ok    store \(config.databasePath) (schema \(try await c.store.schemaVersion()))")
+            print("ok    store \(c.store.location) (schema \(try await c.store.schemaVersion()))")
             print(OutboxCommand.countsLine(try await c.store.outboxCounts()))
             let adapters = try c.daemonAdapters()
             print("ok    adapters: \(config.adapters.map(\.kind).joined(separator: ", ").nilIfEmpty ?? "none configured")")

@@ -34,6 +34,7 @@ extension HeraldConfig {
         let skillsDir = resolve(try root.string("skills_dir", default: "skills"))
         let defaultProfile = try root.string("default_profile", default: "default")
         let durable = try root.bool("durable_writes") ?? false
+        let store = try StoreConfig.read(&root)
         let logLevel = try root.string("log_level", default: "info")
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw root.error("log_level", "'log_level' must be debug, info, warning or error")
@@ -306,6 +307,7 @@ extension HeraldConfig {
         config.artifactsShared = artifactsShared
         config.dashboard = dashboard
         config.hooks = hooks
+        config.store = store
         return config
     }
 }

@@ -141,6 +141,8 @@ public struct HeraldConfig: Sendable {
     public var skillsDirectory: String
     public var defaultProfile: String
     public var durableWrites: Bool
+    /// The SQLite file (default) or a shared PostgreSQL database, and this node's leases.
+    public var store = StoreConfig()
     public var logLevel: String
     public var models: [String: ModelConfig]
     public var profiles: [String: ProfileConfig]

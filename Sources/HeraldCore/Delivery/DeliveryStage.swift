@@ -9,6 +9,8 @@ import Synchronization
 final class DeliveryStage: Sendable {
     private let store: any OutboxStore
     private let adapters: [AdapterID: any ChatAdapter]
+    /// The adapters this node delivers for now (all of them, alone on a store).
+    private let ownership: AdapterOwnership
     private let settings: GatewaySettings
     private let clock: any Clock<Duration>
     private let bell: Doorbell
@@ -32,11 +34,13 @@ final class DeliveryStage: Sendable {
     /// - Parameter leaving: true once the gateway stops without draining: rows not on the wire
     ///   go back to pending at once.
     init(
-        store: any OutboxStore, adapters: [AdapterID: any ChatAdapter], settings: GatewaySettings, events: EventBus,
+        store: any OutboxStore, adapters: [AdapterID: any ChatAdapter], ownership: AdapterOwnership, settings: GatewaySettings,
+        events: EventBus,
         clock: any Clock<Duration>, bell: Doorbell, stopping: Latch, lanesDone: Latch, leaving: @escaping @Sendable () -> Bool
     ) {
         self.store = store
         self.adapters = adapters
+        self.ownership = ownership
         self.settings = settings
         self.clock = clock
         self.bell = bell
@@ -48,8 +52,9 @@ final class DeliveryStage: Sendable {
     }
 
     /// Puts rows a crash left `sending` back, logging the chunks that may show twice.
-    func recover() async throws {
-        for row in try await store.recoverInterruptedDeliveries(adapters: Set(adapters.keys)) {
+    func recover(adapters ids: Set<AdapterID>) async throws {
+        guard !ids.isEmpty else { return }
+        for row in try await store.recoverInterruptedDeliveries(adapters: ids) {
             guard let chunk = row.chunkInFlight else {
                 log.info("resuming a delivery interrupted by a stop or crash", ["outbox": "\(row.id)"])
                 continue
@@ -68,9 +73,9 @@ final class DeliveryStage: Sendable {
 
     /// Delivers until the gateway stops and nothing it must still send is due.
     func run() async {
-        let ids = Set(adapters.keys)
         await withDiscardingTaskGroup { group in
             while true {
+                let ids = ownership.current
                 // Only a claim made after the lanes finished has seen every reply they wrote.
                 let lanesWereDone = lanesDone.isSet
                 let room = Self.maxRunning - running.withLock { $0 }

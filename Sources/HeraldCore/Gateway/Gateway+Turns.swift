@@ -181,7 +181,9 @@ extension Gateway {
 
         // The first indicator is on its way before the model is asked (so it never arrives
         // after the reply); then one every 4 s while the turn runs.
-        let showsTyping = adapter.capabilities.typingIndicator && message.job == nil
+        // Beside other nodes only the node that runs the adapter has its link (an IRC socket).
+        let live = ownership.owns(adapter.id)
+        let showsTyping = adapter.capabilities.typingIndicator && message.job == nil && live
         let first = showsTyping ? delivery.typing(adapter, in: message.conversation) : nil
         let typing: Task<Void, Never>? =
             showsTyping
@@ -201,7 +203,7 @@ extension Gateway {
         // A job's run says the time the model is asked now, not when the run was claimed.
         let text = message.job?.text(at: wallClockNow) ?? Self.withAttachments(message)
         let said = message.direct == false && message.job == nil ? "\(Self.speaker(message.sender)): \(text)" : text
-        let streaming = adapter.capabilities.streaming && message.job == nil
+        let streaming = adapter.capabilities.streaming && message.job == nil && live
         let onDelta: @Sendable (String) async -> Void = { delta in
             if streaming { await adapter.draft(delta, for: entry.id, in: message.conversation) }
         }

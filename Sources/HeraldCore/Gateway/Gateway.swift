@@ -30,6 +30,10 @@ public struct GatewaySettings: Sendable {
     public var artifactsShared = false
     /// The zone of jobs made in a chat (`/cron add`, `/brief`): an IANA identifier.
     public var timeZone = TimeZone.current.identifier
+    /// Beside other nodes on a shared store: how long a lease holds without renewal.
+    public var leaseSeconds: TimeInterval = 15
+    /// Beside other nodes: sessions this node works at once.
+    public var lanesPerNode = 16
 
     public init() {}
 }
@@ -47,6 +51,12 @@ public final class Gateway: Sendable {
     }
 
     let store: any Store
+    /// The shared store's leases when this node has peers (PostgreSQL); nil alone on SQLite.
+    let cluster: (any ClusterStore)?
+    /// The adapters this node runs and delivers for now.
+    let ownership: AdapterOwnership
+    /// Rung (each adapter's own: a doorbell has one waiter) when another node lets an adapter go.
+    let leaseBells = DoorbellTable<AdapterID>()
     let adapters: [AdapterID: any ChatAdapter]
     let agent: Agent
     let profiles: [String: Profile]
@@ -80,8 +90,11 @@ public final class Gateway: Sendable {
     public init(
         store: any Store, adapters: [any ChatAdapter], agent: Agent, profiles: [String: Profile], router: Router,
         access: AccessControl, settings: GatewaySettings = GatewaySettings(), clock: any Clock<Duration> = ContinuousClock(),
-        wallClock: any WallClock = SystemWallClock(), librarian: Librarian? = nil
+        wallClock: any WallClock = SystemWallClock(), librarian: Librarian? = nil, cluster: (any ClusterStore)? = nil
     ) {
+        self.cluster = cluster
+        let ownership = AdapterOwnership(cluster == nil ? Set(adapters.map(\.id)) : [])
+        self.ownership = ownership
         self.librarian = librarian
         let events = EventBus(), metrics = Metrics()
         events.subscribe { metrics.record($0) }
@@ -106,7 +119,7 @@ public final class Gateway: Sendable {
         self.stopping = stopping
         self.lanesDone = lanesDone
         delivery = DeliveryStage(
-            store: store, adapters: byID, settings: settings, events: events,
+            store: store, adapters: byID, ownership: ownership, settings: settings, events: events,
             clock: clock, bell: deliveryBell, stopping: stopping, lanesDone: lanesDone,
             leaving: { stopping.isSet && mode.value.withLock { $0 } == .inFlight })
     }
@@ -130,8 +143,9 @@ public final class Gateway: Sendable {
 
     /// Runs until `stop()` (or until cancelled, which stops at once).
     public func run() async throws {
-        try await delivery.recover()
+        try await delivery.recover(adapters: ownership.current)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if let cluster { group.addTask { await self.runClusterUpkeep(cluster) } }
             group.addTask { await self.runAdapters() }
             group.addTask { await self.runLanes() }
             group.addTask { await self.delivery.run() }
@@ -156,7 +170,13 @@ public final class Gateway: Sendable {
     private func runAdapters() async {
         await withTaskGroup(of: Void.self) { group in
             for adapter in adapters.values {
-                group.addTask { await self.supervise(adapter) }
+                group.addTask {
+                    if let cluster = self.cluster {
+                        await self.superviseShared(adapter, cluster: cluster)
+                    } else {
+                        await self.superviseRun(adapter)
+                    }
+                }
             }
             group.addTask {
                 await self.stopping.wait()
@@ -185,7 +205,7 @@ public final class Gateway: Sendable {
     }
 
     /// Runs one adapter, restarting it with backoff if it fails, until it ends or we stop.
-    private func supervise(_ adapter: any ChatAdapter) async {
+    func superviseRun(_ adapter: any ChatAdapter) async {
         let intake = Intake(adapter: adapter.id, store: store, doorbell: inboxBell, events: events) { [delivery, id = adapter.id] in
             delivery.linkUp(id)
         }
@@ -220,13 +240,23 @@ public final class Gateway: Sendable {
                     if !(stopping.isSet && stopMode == .inFlight) {
                         var batch: [InboxEntry]
                         repeat {
-                            batch = try await store.pendingInbox(after: lanes.highWater, adapters: adapterIDs, limit: 512)
+                            if let cluster {
+                                // Only sessions whose lane this node holds (or takes now).
+                                let room = max(0, settings.lanesPerNode - lanes.running)
+                                batch = try await cluster.claimInbox(adapters: adapterIDs, newLanes: room, lease: lease, now: Date(), limit: 512)
+                                batch = lanes.unseen(batch)
+                            } else {
+                                batch = try await store.pendingInbox(after: lanes.highWater, adapters: adapterIDs, limit: 512)
+                            }
                             let accepted = lanes.accept(batch)
                             for lane in accepted.start {
                                 group.addTask { await self.runLane(lane) }
                             }
                             for entry in accepted.interrupts {
-                                group.addTask { await self.interrupt(entry) }
+                                group.addTask {
+                                    await self.interrupt(entry)
+                                    self.lanes.finished(entry.id)
+                                }
                             }
                         } while batch.count == 512
                         fetchedAll = true
@@ -248,7 +278,10 @@ public final class Gateway: Sendable {
     private func runLane(_ lane: String) async {
         while let entry = lanes.next(lane, stopping: stopping.isSet && stopMode == .inFlight) {
             await turns.run(lane, inbox: entry.id) { await self.process(entry) }
+            lanes.finished(entry.id)
         }
+        // Beside other nodes the session is free for any of them once nothing of it waits.
+        if let cluster { _ = try? await cluster.releaseLane(lane) }
         inboxBell.ring()
     }
 }

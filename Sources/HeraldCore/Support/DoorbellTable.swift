@@ -18,5 +18,8 @@ public final class DoorbellTable<Key: Hashable & Sendable>: Sendable {
 
     public func ring(_ key: Key) { bell(key).ring() }
 
+    /// Rings every bell made so far (a signal all waiters must see).
+    public func ringAll() { for bell in bells.withLock({ Array($0.values) }) { bell.ring() } }
+
     public func remove(_ key: Key) { _ = bells.withLock { $0.removeValue(forKey: key) } }
 }
