@@ -44,7 +44,9 @@ public actor SQLStore: Store {
 
     /// Connects to the PostgreSQL database at `url` (`postgresql://user@host:port/db`), the
     /// password given apart (a secret reference, never config text), and migrates it.
-    /// `node` names this process in every lease it takes (default: host/pid/random).
+    /// `node` names this process in every lease it takes: "NAME/random" (default host/pid/random);
+    /// the random part is new at each start, so a restarted node never mistakes the leases of
+    /// its dead predecessor for its own live ones (those run out like any dead node's).
     /// `schema` keeps this store in its own schema of the database (created if missing), so
     /// separate installations or tests can share one database without seeing each other.
     public init(postgres url: String, password: String?, node: String? = nil, schema: String? = nil) throws {
@@ -58,7 +60,7 @@ public actor SQLStore: Store {
         }
         let db = try PostgresConnection(url: url, password: password)
         self.db = db
-        owner = node ?? Self.newOwner()
+        owner = node.map { "\($0)/\(UUID().uuidString.prefix(8).lowercased())" } ?? Self.newOwner()
         location = PostgresConnection.redacted(url)
         isShared = true
         listenURL = (url, password)
@@ -261,6 +263,14 @@ public actor SQLStore: Store {
     /// The state of an inbox row, for tests and the CLI.
     public func inboxState(_ id: Int64) throws -> String? {
         try db.query("SELECT state FROM inbox WHERE id = ?", [.int(id)]).first?.first?.string
+    }
+
+    /// Inbox rows of one adapter account, whatever their state, for tests.
+    public func inboxRows(adapter: AdapterID) throws -> Int {
+        Int(
+            try db.query(
+                "SELECT count(*) FROM inbox WHERE platform = ? AND account = ?", [.text(adapter.platform.rawValue), .text(adapter.account)]
+            ).first?.first?.int ?? 0)
     }
 
     /// Inbox rows by state, for tests and `herald doctor`.

@@ -19,7 +19,13 @@ final class ClusterHarness: Sendable {
     init(users: [Int64], channels: [String], lease: Double = 3) throws {
         telegram = try FakeTelegramServer(token: Self.token)
         irc = try IRCServer()
-        model = try StubOpenAIServer(script: StubOpenAIServer.echo)
+        // The echo model, answering the person's words: a turn a kill cut short runs again
+        // with Herald's note in front, which a real model reads and does not repeat.
+        model = try StubOpenAIServer { messages in
+            var said = messages.last { $0.role == "user" }?.content ?? ""
+            if said.hasPrefix("[Herald: "), let end = said.range(of: "]\n\n") { said = String(said[end.upperBound...]) }
+            return .text("echo: " + said)
+        }
         let base = try Peers.requirePostgres()
         url = base + (base.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
         self.users = users
