@@ -59,7 +59,18 @@ struct Composition {
         var out: [String: any ModelBackend] = [:]
         for (name, m) in config.models {
             let key = try m.apiKey.map { try $0.resolve() }
-            out[name] = OpenAIBackend(config: m, apiKey: key)
+            if m.urls.count > 1 {
+                // One backend per server (each learns its own slots and context), routed by session.
+                out[name] = ModelPool(
+                    name: name,
+                    members: m.urls.map { url in
+                        var one = m
+                        one.url = url
+                        return (url, OpenAIBackend(config: one, apiKey: key))
+                    })
+            } else {
+                out[name] = OpenAIBackend(config: m, apiKey: key)
+            }
         }
         return out
     }

@@ -96,7 +96,35 @@ import Testing
         ("[models.local]\nurl = \"http://x/v1\"\n[[jobs]]\nname = \"a\"\nschedule = \"61 * * * *\"\nprompt = \"p\"\n", 5, "job 'a': 61 is out of range"),
         ("time_zone = \"Mars/Olympus\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "unknown time zone"),
         ("[models.local]\nurl = \"http://x/v1\"\n[[jobs]]\nname = \"a\"\nschedule = \"every 1h\"\nprompt = \"p\"\n", 3, "needs a target"),
+        ("store = \"postgresql://herald:sk-live-123@db/herald\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "holds a password"),
+        ("store = \"mysql://db/herald\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "is a PostgreSQL URL"),
+        ("store_password_env = \"PGPASS\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "needs 'store'"),
+        ("store_password = \"sk-live-123\"\n[models.local]\nurl = \"http://x/v1\"\n", 1, "would put a secret in the config"),
+        ("[node]\nlease_seconds = 0\n[models.local]\nurl = \"http://x/v1\"\n", 2, "lease_seconds"),
+        ("[node]\nlanes = 0\n[models.local]\nurl = \"http://x/v1\"\n", 2, "lanes"),
+        ("[models.local]\nurl = \"http://x/v1\"\nurls = [\"http://y/v1\"]\n", 3, "not both"),
+        ("[models.local]\nurls = [\"http://x/v1\", \"ftp://y\"]\n", 2, "must start with http"),
+        ("[models.local]\nurls = [\"http://x/v1\", \"http://x/v1\"]\n", 2, "lists a server twice"),
     ]
+
+    @Test func aSharedStoreSeveralServersAndTheNodeAreRead() throws {
+        let c = try HeraldConfig.parse(
+            """
+            store = "postgresql://herald@db.internal:5432/herald"
+            store_password_env = "HERALD_DB_PASSWORD"
+            [node]
+            name = "a"
+            lease_seconds = 5
+            lanes = 8
+            [models.local]
+            urls = ["http://10.0.0.1:8080/v1", "http://10.0.0.2:8080/v1"]
+            """, file: "herald.toml")
+        #expect(c.store.location == .postgres(url: "postgresql://herald@db.internal:5432/herald", password: .environment("HERALD_DB_PASSWORD")))
+        #expect(c.store.nodeName == "a" && c.store.leaseSeconds == 5 && c.store.lanes == 8)
+        #expect(c.models["local"]?.urls.count == 2 && c.models["local"]?.url == "http://10.0.0.1:8080/v1")
+        let plain = try HeraldConfig.parse("[models.local]\nurl = \"http://x/v1\"\n", file: "herald.toml")
+        #expect(plain.store.location == .sqlite && !plain.store.isShared, "SQLite stays the default")
+    }
 
     @Test(arguments: broken)
     func errorsNameFileAndLine(text: String, line: Int, message: String) {

@@ -42,10 +42,17 @@ extension HeraldConfig {
 
         var models: [String: ModelConfig] = [:]
         for (name, var r) in try root.tables("models") {
-            var m = ModelConfig(name: name, url: try r.requiredString("url"))
-            guard m.url.hasPrefix("http://") || m.url.hasPrefix("https://") else {
-                throw r.error("url", "'models.\(name).url' must start with http:// or https://")
+            let urls = try r.strings("urls") ?? []
+            let single = urls.isEmpty ? try r.requiredString("url") : try r.string("url")
+            if single != nil && !urls.isEmpty {
+                throw r.error("urls", "give 'models.\(name).url' (one server) or 'urls' (several), not both")
             }
+            var m = ModelConfig(name: name, url: single ?? urls[0])
+            for u in urls.isEmpty ? [m.url] : urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+                throw r.error(urls.isEmpty ? "url" : "urls", "'models.\(name).\(urls.isEmpty ? "url" : "urls")' must start with http:// or https:// (\(u))")
+            }
+            guard Set(urls).count == urls.count else { throw r.error("urls", "'models.\(name).urls' lists a server twice") }
+            m.urls = urls
             m.model = try r.string("model", default: name)
             m.apiKey = try r.secret("api_key")
             m.maxTokens = try r.int("max_tokens", range: 1...1_000_000) ?? m.maxTokens

@@ -5,6 +5,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var name: String
     /// Base URL including `/v1`, e.g. `http://127.0.0.1:8080/v1`.
     public var url: String
+    /// Several servers of this one model (`urls`): each session keeps to one of them (its
+    /// prompt cache stays warm there) and moves only while that one is down. Empty: `url` alone.
+    public var urls: [String] = []
     /// The model name sent in requests (llama-server ignores it).
     public var model: String
     public var apiKey: SecretRef?
