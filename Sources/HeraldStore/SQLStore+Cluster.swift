@@ -47,7 +47,8 @@ extension SQLStore: ClusterStore {
             try db.query("UPDATE lanes SET expires_at = ? WHERE owner = ?", [.real(t + lease), .text(owner)])
             if newLanes > 0 {
                 // The oldest waiting sessions no live node works. Two nodes may pick the same
-                // one; the upsert's condition lets only the first have it.
+                // one; the upsert's condition lets only the first have it. (`WHERE true` tells
+                // SQLite's parser the ON belongs to the upsert, not to a join.)
                 try db.query(
                     """
                     INSERT INTO lanes (conversation, owner, expires_at)
@@ -56,6 +57,7 @@ extension SQLStore: ClusterStore {
                       WHERE state = 'pending' AND \(inAdapters)
                         AND conversation NOT IN (SELECT conversation FROM lanes WHERE expires_at >= ?)
                       GROUP BY conversation ORDER BY first LIMIT ?) AS waiting
+                    WHERE true
                     ON CONFLICT (conversation) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
                     WHERE lanes.owner = excluded.owner OR lanes.expires_at < ?
                     """,
