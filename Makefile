@@ -13,7 +13,7 @@ TEST_LLAMA_PORT ?= 18091
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libpq-dev postgresql-15 python3-venv pkg-config tzdata ngircd inspircd atheme-services openssl poppler-utils dovecot-imapd dovecot-lmtpd bubblewrap git libmicrohttpd-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery bench-sandbox lint clean help
+.PHONY: chat test build deps apt venv models peers-start peers-stop bench bench-context bench-library bench-delivery bench-sandbox bench-cluster lint clean help
 
 help:
 	@echo "make chat   - install what is missing, start llama.cpp with SmolLM2-135M, open herald chat"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-library - artifact search over 100k items, delegation on 1 vs 4 slots (BENCHMARKS.md)"
 	@echo "make bench-delivery - reply latency beside throttled chats, duplicates per crash (BENCHMARKS.md)"
 	@echo "make bench-sandbox  - what the bubblewrap sandbox adds to a command (BENCHMARKS.md)"
+	@echo "make bench-cluster  - messages per second with 1, 2 and 3 nodes on PostgreSQL beside SQLite (BENCHMARKS.md)"
 
 ## Debian packages: only the missing ones, one apt-get update first.
 apt:
@@ -96,6 +97,11 @@ clean:
 	rm -rf .build $(PEERS)
 
 ## Delivery through the release herald process and the Telegram fake.
+bench-cluster: apt
+	swift build -c release --product HeraldBench
+	@Tests/Peers/peers.sh postgres; trap "Tests/Peers/peers.sh postgres-stop" EXIT; \
+	.build/release/HeraldBench --cluster postgresql://herald@127.0.0.1:15432/herald --markdown BENCHMARKS.md
+
 bench-delivery: apt
 	swift build -c release --product HeraldBench
 	swift build -c release --product herald

@@ -17,6 +17,7 @@ struct HeraldBench {
         var budgets = [1500, 750, 250]
         var delivery = false
         var sandbox = false
+        var cluster: String?
         while let a = args.popFirst() {
             switch a {
             case "--markdown": markdown = args.popFirst()
@@ -25,10 +26,11 @@ struct HeraldBench {
             case "--library": library = true
             case "--delivery": delivery = true
             case "--sandbox": sandbox = true
+            case "--cluster": cluster = args.popFirst()
             case "--delegation": delegation = (args.popFirst() ?? "").split(separator: ",").map(String.init)
             case "--budgets": budgets = (args.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
-                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]] [--delivery] [--sandbox]")
+                print("usage: HeraldBench [--markdown FILE] [--quick] [--context-day LLAMA_URL [--budgets 1500,750,250]] [--library [--delegation URL_1SLOT,URL_4SLOTS]] [--delivery] [--sandbox] [--cluster POSTGRES_URL]")
                 exit(64)
             }
         }
@@ -51,6 +53,16 @@ struct HeraldBench {
             let section = Report.library(count: count, fill: fill, latencies: latencies, delegation: delegationTimes)
             print(section)
             if let markdown { try Report.replaceSection("library", with: section, in: markdown) }
+            return
+        }
+        if let cluster {
+            let model = try StubOpenAIServer(record: false) { messages in .text("echo: " + (messages.last?.content ?? ""), pieces: 1) }
+            defer { model.stop() }
+            let results = try await ClusterBench.run(
+                postgres: cluster, model: model, conversations: 50, messages: quick ? 500 : 2000, runs: quick ? 1 : 3)
+            let section = Report.cluster(results, conversations: 50, messages: quick ? 500 : 2000)
+            print(section)
+            if let markdown { try Report.replaceSection("cluster", with: section, in: markdown) }
             return
         }
         if sandbox {

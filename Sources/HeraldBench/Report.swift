@@ -106,6 +106,28 @@ struct Report {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
+    static func cluster(_ results: [(String, Double)], conversations: Int, messages: Int) -> String {
+        let sqlite = results.first?.1 ?? 1
+        let rows = results.map { name, rate in "| \(name) | \(String(format: "%.0f", rate)) | \(String(format: "%.2fx", rate / sqlite)) |" }
+        return """
+            ## Several nodes (`make bench-cluster`)
+
+            Messages per second through the whole pipeline (intake commit, lane, turn, reply
+            committed with the turn, delivery) against the stub model, \(conversations) conversations
+            talking at once, each waiting for its reply before its next message, \(messages) messages;
+            the median of three runs. The nodes are Gateways in one process, each with its own
+            connection and owner, on one PostgreSQL 15 (Debian's, fsync off, on loopback); one of
+            them runs the adapter and delivers, all of them work lanes. On this 2-core machine the
+            nodes, PostgreSQL and the stub share the same two cores, so added nodes add coordination
+            but no CPU: the figure shows the cost of the shared store and leases, not how far Herald
+            scales across machines.
+
+            | store | messages/s | vs SQLite |
+            |---|---|---|
+            \(rows.joined(separator: "\n"))
+            """
+    }
+
     static func delivery(calm: [Double], throttled: [Double], crashes: [(onTheWire: Int, duplicates: Int, lost: Int)]) -> String {
         func ms(_ v: Double) -> String { String(format: "%.0f ms", v) }
         let ratio = percentile(throttled, 0.99) / max(1, percentile(calm, 0.99))

@@ -64,6 +64,30 @@ struct ClusterTests {
 }
 
 extension ClusterTests {
+    /// A clean stop hands the accounts over at once: with a 60 s lease the other node has
+    /// them long before the lease could have run out.
+    @Test func aNodeStoppedCleanlyHandsItsAdaptersOverAtOnce() async throws {
+        let h = try ClusterHarness(users: [111], channels: ["#harbour"], lease: 60)
+        defer { h.shutdown() }
+        let first = try h.start("n1")
+        defer { first.kill9() }
+        try await first.waitFor("n1 to run both adapters") { _, err in
+            err.filter { $0.contains("this node runs the adapter") }.count == 2
+        }
+        let second = try h.start("n2")
+        defer { second.kill9() }
+        try await second.waitFor("n2 to stand by for both") { _, err in err.filter { $0.contains("another node runs this adapter") }.count == 2 }
+        kill(first.process.processIdentifier, SIGTERM)
+        #expect(try await first.waitForExit() == 0)
+        try await second.waitFor("n2 to take both over, well within the 60 s lease", seconds: 30) { _, err in
+            err.filter { $0.contains("this node runs the adapter") }.count == 2
+        }
+        h.telegram.inject(chat: 111, from: 111, text: "after the hand-over")
+        try await withDeadline(30, "n2's answer") { [telegram = h.telegram] in
+            await telegram.waitFor { $0.contains { $0.method == "sendMessage" && $0.params["text"] == "echo: after the hand-over" } }
+        }
+    }
+
     /// 1,000 messages across 50 conversations (40 Telegram chats, 10 IRC channels) through
     /// three nodes while nodes are SIGKILLed and restarted: every message answered once in its
     /// conversation's order; a reply shows twice only where a chunk was on the wire at a kill,

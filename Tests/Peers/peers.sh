@@ -207,6 +207,7 @@ case "${1:-}" in
   start) start ;;
   mail) start_mail ;;
   postgres) stop_postgres; start_postgres ;;
+  postgres-stop) stop_postgres ;;
   stop) stop ;;
   *) echo "usage: $0 start|stop" >&2; exit 64 ;;
 esac
