@@ -8,6 +8,9 @@ import HeraldCore
 public actor SQLStore: Store {
     let db: any SQLDatabase
     private let checkpointer: Checkpointer?
+    /// Its own thread: a database wait never holds one of the cooperative pool's.
+    private nonisolated let executor = StoreExecutor(name: "herald-store")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     let encoder = JSONEncoder()
     let decoder = JSONDecoder()
 
@@ -72,7 +75,10 @@ public actor SQLStore: Store {
         "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
     }
 
-    deinit { checkpointer?.stop() }
+    deinit {
+        checkpointer?.stop()
+        executor.stop()
+    }
 
     static func migrate(_ db: any SQLDatabase) throws {
         switch db.dialect {
