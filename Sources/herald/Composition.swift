@@ -131,7 +131,11 @@ struct Composition {
         config.mcp.keys.sorted().compactMap { config.mcp[$0].map(MCPServer.init(config:)) }
     }
 
-    func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings(), mcp: [MCPServer] = []) throws -> Gateway {
+    /// - Parameter node: take part as a node beside others when the store is shared (`herald
+    ///   run`); `herald chat` works only its own console conversation and needs no leases.
+    func gateway(adapters: [any ChatAdapter], settings: GatewaySettings = GatewaySettings(), mcp: [MCPServer] = [], node: Bool = true) throws
+        -> Gateway
+    {
         var settings = settings
         settings.prices = config.models.mapValues(\.price)
         settings.timeZone = config.timeZone
@@ -147,7 +151,7 @@ struct Composition {
             store: store, adapters: adapters, agent: Agent(backends: backends, tools: tools, providers: mcp), profiles: profiles,
             router: Router(bindings: config.bindings, defaultProfile: config.defaultProfile),
             access: AccessControl(store: store, config: config.access), settings: settings, librarian: librarian,
-            cluster: store.isShared ? store : nil)
+            cluster: node && store.isShared ? store : nil)
     }
 
     /// The dashboard `herald run` serves, when `[dashboard] enabled`. Its token is made on the

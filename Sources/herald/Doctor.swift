@@ -44,9 +44,18 @@ enum Doctor {
             print("ok    store \(c.store.location) (schema \(try await c.store.schemaVersion()))")
             print(OutboxCommand.countsLine(try await c.store.outboxCounts()))
             let adapters = try c.daemonAdapters()
+            // Beside other nodes: who runs each account now.
+            let leases = c.store.isShared ? try await c.store.adapterLeases() : [:]
             print("ok    adapters: \(config.adapters.map(\.kind).joined(separator: ", ").nilIfEmpty ?? "none configured")")
             for a in adapters {
                 print("ok    adapter \(a.id): credentials resolve")
+                if c.store.isShared {
+                    if let l = leases[a.id], l.expires > Date() {
+                        print("ok    adapter \(a.id) runs on node \(l.owner) (lease until \(ISO8601DateFormatter().string(from: l.expires)))")
+                    } else {
+                        print("warn  adapter \(a.id) runs on no node now")
+                    }
+                }
                 guard online else { continue }
                 let intake = Intake(adapter: a.id, store: c.store, doorbell: Doorbell())
                 do {

@@ -106,7 +106,7 @@ struct Herald {
         var settings = GatewaySettings()
         settings.stopWhenAdaptersFinish = true
         let mcp = c.mcpServers()
-        try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings, mcp: mcp), managed: c.managedServers(), mcp: mcp)
+        try await Lifecycle.run(try c.gateway(adapters: [console], settings: settings, mcp: mcp, node: false), managed: c.managedServers(), mcp: mcp)
         // Whatever could not be answered now is kept, and the person is told so.
         let waiting = (try await c.store.inboxCounts())["pending"] ?? 0
         let outbox = try await c.store.outboxCounts()

@@ -35,6 +35,10 @@ struct ClusterTests {
         let held = try await store.adapterLeases()
         #expect(held[AdapterID(platform: .telegram, account: "main")]?.owner.hasPrefix("n1/") == true)
         #expect(held[AdapterID(platform: .irc, account: "test")]?.owner.hasPrefix("n1/") == true)
+        let doctor = try HeraldProcess(["doctor", "--config", try h.config("n3")], environment: ["HERALD_TEST_TG_TOKEN": ClusterHarness.token])
+        _ = try await doctor.waitForExit()
+        #expect(doctor.stdout.contains { $0.contains("adapter telegram/main runs on node n1/") }, "\(doctor.stdout)")
+        #expect(doctor.stdout.contains { $0.contains("store postgresql://herald@127.0.0.1") })
 
         let killedAt = Date()
         first.kill9()
