@@ -58,11 +58,13 @@ enum ClusterBench {
 
     /// Messages per second with `conversations` talking at once (each waits for its reply
     /// before the next), through `stores.count` nodes.
-    static func throughput(model: StubOpenAIServer, stores: [SQLStore], conversations: Int, messages: Int) async throws -> Double {
+    static func throughput(model: StubOpenAIServer, stores: [SQLStore], conversations: Int, messages: Int) async throws -> Double
+    {
         let board = Board()
         var settings = GatewaySettings()
         settings.lanesPerNode = conversations
-        let profile = Profile(config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 256), soul: "You are a benchmark.")
+        let profile = Profile(
+            config: ProfileConfig(name: "default", models: ["stub"], historyTokens: 256), soul: "You are a benchmark.")
         var gateways: [Gateway] = []
         var tasks: [Task<Void, any Error>] = []
         for store in stores {
@@ -96,7 +98,8 @@ enum ClusterBench {
         func median(_ make: () throws -> [SQLStore]) async throws -> Double {
             var xs: [Double] = []
             for _ in 0..<runs {
-                xs.append(try await throughput(model: model, stores: try make(), conversations: conversations, messages: messages))
+                xs.append(
+                    try await throughput(model: model, stores: try make(), conversations: conversations, messages: messages))
             }
             return xs.sorted()[xs.count / 2]
         }

@@ -211,7 +211,8 @@ final class PostgresConnection: SQLDatabase {
     }
 
     private func lastError() -> PostgresError {
-        PostgresError(code: "?????", message: String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines))
+        PostgresError(
+            code: "?????", message: String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 

@@ -50,7 +50,9 @@ final class PostgresListener: Sendable {
                 try listen(on: db)
             } catch {
                 failures += 1
-                if failures == 1 || failures % 30 == 0 { log.warning("cannot listen for other nodes; retrying", ["error": "\(error)"]) }
+                if failures == 1 || failures % 30 == 0 {
+                    log.warning("cannot listen for other nodes; retrying", ["error": "\(error)"])
+                }
                 Thread.sleep(forTimeInterval: min(5, 0.2 * Double(failures)))
             }
         }

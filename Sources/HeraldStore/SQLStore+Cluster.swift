@@ -38,7 +38,9 @@ extension SQLStore: ClusterStore {
         return out
     }
 
-    public func claimInbox(adapters: Set<AdapterID>, newLanes: Int, lease: TimeInterval, now: Date, limit: Int) throws -> [InboxEntry] {
+    public func claimInbox(adapters: Set<AdapterID>, newLanes: Int, lease: TimeInterval, now: Date, limit: Int) throws
+        -> [InboxEntry]
+    {
         guard !adapters.isEmpty else { return [] }
         let t = now.timeIntervalSince1970
         let keys = adapters.map { $0.platform.rawValue + "/" + $0.account }.sorted()
@@ -99,7 +101,8 @@ extension SQLStore: ClusterStore {
             try db.query("UPDATE lanes SET expires_at = ? WHERE owner = ?", [.real(until), .text(owner)])
             try db.query("UPDATE adapter_leases SET expires_at = ? WHERE owner = ?", [.real(until), .text(owner)])
             try db.query(
-                "UPDATE outbox SET claim_expires = ? WHERE claimed_by = ? AND state = 'sending'", [.real(max(until, now.timeIntervalSince1970 + Self.claimLease)), .text(owner)])
+                "UPDATE outbox SET claim_expires = ? WHERE claimed_by = ? AND state = 'sending'",
+                [.real(max(until, now.timeIntervalSince1970 + Self.claimLease)), .text(owner)])
         }
     }
 

@@ -10,13 +10,16 @@ import Testing
     func pool(_ servers: [StubOpenAIServer], pause: Duration = .seconds(30)) -> ModelPool {
         ModelPool(
             name: "local",
-            members: servers.map { ($0.baseURL, OpenAIBackend(config: ModelConfig(name: "local", url: $0.baseURL, maxTokens: 8, timeoutSeconds: 5))) },
+            members: servers.map {
+                ($0.baseURL, OpenAIBackend(config: ModelConfig(name: "local", url: $0.baseURL, maxTokens: 8, timeoutSeconds: 5)))
+            },
             pause: pause)
     }
 
     func ask(_ pool: ModelPool, _ session: String) async throws {
         _ = try await pool.complete(
-            ModelRequest(messages: [SessionMessage(role: .user, content: session, tokens: 1)], sessionID: session)) { _ in }
+            ModelRequest(messages: [SessionMessage(role: .user, content: session, tokens: 1)], sessionID: session)
+        ) { _ in }
     }
 
     /// Which server saw each session.
@@ -50,7 +53,9 @@ import Testing
             let now = after[s]!.subtracting([home])
             if home == down {
                 #expect(now.count == 1, "\(s) went on to one other server")
-                #expect(now.first == nodeA.preference(for: s).dropFirst().first.flatMap { u in servers.firstIndex { $0.baseURL == u } })
+                #expect(
+                    now.first
+                        == nodeA.preference(for: s).dropFirst().first.flatMap { u in servers.firstIndex { $0.baseURL == u } })
             } else {
                 #expect(now.isEmpty, "\(s) stayed on its own server")
             }
@@ -86,7 +91,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("a", ["http://x/v1", "http://y/v1"]), ("session-42", ["http://10.0.0.1:8080/v1", "http://10.0.0.2:8080/v1", "http://10.0.0.3:8080/v1"]),
+        ("a", ["http://x/v1", "http://y/v1"]),
+        ("session-42", ["http://10.0.0.1:8080/v1", "http://10.0.0.2:8080/v1", "http://10.0.0.3:8080/v1"]),
     ])
     func theOrderIsTheSameWhateverOrderTheConfigListsTheServersIn(session: String, urls: [String]) {
         let a = ModelPool.order(session, urls: urls)

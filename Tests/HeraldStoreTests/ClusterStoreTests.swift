@@ -25,18 +25,30 @@ import Testing
         _ = try await a.commitInbound(
             [message("1", chat: "x"), message("2", chat: "y"), message("3", chat: "x"), message("4", chat: "z")], cursors: [])
         let first = try await a.claimInbox(adapters: [telegram], newLanes: 2, lease: 10, now: now, limit: 100)
-        #expect(first.map(\.message.eventID) == ["1", "2", "3"], "a takes the two oldest sessions, each with all its messages in order")
+        #expect(
+            first.map(\.message.eventID) == ["1", "2", "3"],
+            "a takes the two oldest sessions, each with all its messages in order")
         let second = try await b.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: now, limit: 100)
         #expect(second.map(\.message.eventID) == ["4"], "b gets only the session nobody works")
-        #expect(try await a.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: now, limit: 100).map(\.message.eventID) == ["1", "2", "3"])
+        #expect(
+            try await a.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: now, limit: 100).map(\.message.eventID) == [
+                "1", "2", "3",
+            ])
         // A new message in a's session goes to a, never to b, while a's lease holds.
         _ = try await b.commitInbound([message("5", chat: "x")], cursors: [])
-        #expect(try await b.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: now, limit: 100).map(\.message.eventID) == ["4"])
+        #expect(
+            try await b.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: now, limit: 100).map(\.message.eventID) == [
+                "4"
+            ])
         // a dies: after its lease b takes its sessions over, from the first open message.
         let later = now.addingTimeInterval(11)
         try await b.closeInbox(4, as: .denied, error: nil)
-        #expect(try await b.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: later, limit: 100).map(\.message.eventID) == ["1", "2", "3", "5"])
-        #expect(try await a.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: later, limit: 100).isEmpty, "a, back, finds them taken")
+        #expect(
+            try await b.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: later, limit: 100).map(\.message.eventID)
+                == ["1", "2", "3", "5"])
+        #expect(
+            try await a.claimInbox(adapters: [telegram], newLanes: 5, lease: 10, now: later, limit: 100).isEmpty,
+            "a, back, finds them taken")
     }
 
     @Test(arguments: StoreOpener.Kind.allCases)
@@ -51,7 +63,10 @@ import Testing
         #expect(try await b.releaseLane(entries[0].message.conversation.key) == false, "only its holder lets a lane go")
         #expect(try await a.releaseLane(entries[0].message.conversation.key) == true)
         _ = try await a.commitInbound([message("2", chat: "x")], cursors: [])
-        #expect(try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 60, now: now, limit: 10).map(\.message.eventID) == ["2"], "released: the next message may go to any node")
+        #expect(
+            try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 60, now: now, limit: 10).map(\.message.eventID) == [
+                "2"
+            ], "released: the next message may go to any node")
     }
 
     @Test(arguments: StoreOpener.Kind.allCases)
@@ -61,9 +76,14 @@ import Testing
         let now = Date()
         #expect(try await a.acquireAdapter(telegram, lease: 15, now: now))
         #expect(try await a.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(5)), "its holder renews it")
-        #expect(try await b.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(19)) == false, "renewed at 5 s, it holds to 20 s")
-        #expect(try await b.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(21)), "expired: another node takes it")
-        #expect(try await a.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(22)) == false, "and the old holder cannot take it back")
+        #expect(
+            try await b.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(19)) == false,
+            "renewed at 5 s, it holds to 20 s")
+        #expect(
+            try await b.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(21)), "expired: another node takes it")
+        #expect(
+            try await a.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(22)) == false,
+            "and the old holder cannot take it back")
         try await b.releaseAdapter(telegram)
         #expect(try await a.acquireAdapter(telegram, lease: 15, now: now.addingTimeInterval(23)), "a clean stop frees it at once")
     }
@@ -73,10 +93,12 @@ import Testing
         let stores = try StoreOpener(kind, path: path)
         let a = try stores.open(node: "a"), b = try stores.open(node: "b")
         let target = ConversationRef(platform: .telegram, account: "bot1", chat: "42")
-        let job = try await a.saveJob(Job(name: "brief", schedule: "0 9 * * *", profile: "default", prompt: "p", target: target), replace: false)
+        let job = try await a.saveJob(
+            Job(name: "brief", schedule: "0 9 * * *", profile: "default", prompt: "p", target: target), replace: false)
         let due = Date(timeIntervalSince1970: 1_800_000_000)
         func event(_ n: String) -> InboundMessage {
-            InboundMessage(conversation: target, sender: Sender(id: "herald", displayName: "cron"), eventID: "job:brief:\(n)", text: "p")
+            InboundMessage(
+                conversation: target, sender: Sender(id: "herald", displayName: "cron"), eventID: "job:brief:\(n)", text: "p")
         }
         async let x = a.claimJobRun(job, scheduledFor: due, event: event("a"))
         async let y = b.claimJobRun(job, scheduledFor: due, event: event("b"))
@@ -95,9 +117,13 @@ import Testing
         #expect(try await a.acquireAdapter(telegram, lease: 10, now: now))
         try await a.renewLeases(lease: 10, now: now.addingTimeInterval(8))
         let at = now.addingTimeInterval(15)
-        #expect(try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 10, now: at, limit: 10).isEmpty, "renewed at 8 s: a holds the lane to 18 s")
+        #expect(
+            try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 10, now: at, limit: 10).isEmpty,
+            "renewed at 8 s: a holds the lane to 18 s")
         #expect(try await b.acquireAdapter(telegram, lease: 10, now: at) == false)
-        #expect(try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 10, now: now.addingTimeInterval(19), limit: 10).count == 1)
+        #expect(
+            try await b.claimInbox(adapters: [telegram], newLanes: 1, lease: 10, now: now.addingTimeInterval(19), limit: 10).count
+                == 1)
     }
 }
 

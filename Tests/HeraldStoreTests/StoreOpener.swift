@@ -41,7 +41,9 @@ struct StoreOpener {
             return try SQLStore(path: path)
         case .postgres:
             let url = try #require(
-                Self.postgresURL, "the PostgreSQL peer is not configured: run `make test` (it starts PostgreSQL 15 and sets HERALD_TEST_POSTGRES_URL)")
+                Self.postgresURL,
+                "the PostgreSQL peer is not configured: run `make test` (it starts PostgreSQL 15 and sets HERALD_TEST_POSTGRES_URL)"
+            )
             return try SQLStore(postgres: url, password: nil, node: node, schema: schema)
         }
     }

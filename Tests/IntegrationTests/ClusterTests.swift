@@ -25,7 +25,9 @@ struct ClusterTests {
         try await second.waitFor("n2 to stand by for both") { _, err in
             err.filter { $0.contains("another node runs this adapter") }.count == 2
         }
-        try await alice.waitFor("herald in #harbour") { IRCTestClient.messages(in: $0, from: "herald").isEmpty && $0.contains { $0.command == "JOIN" && $0.nick == "herald" } }
+        try await alice.waitFor("herald in #harbour") {
+            IRCTestClient.messages(in: $0, from: "herald").isEmpty && $0.contains { $0.command == "JOIN" && $0.nick == "herald" }
+        }
 
         h.telegram.inject(chat: 111, from: 111, text: "before the kill")
         try await withDeadline(30, "the answer from n1") { [telegram = h.telegram] in
@@ -35,7 +37,8 @@ struct ClusterTests {
         let held = try await store.adapterLeases()
         #expect(held[AdapterID(platform: .telegram, account: "main")]?.owner.hasPrefix("n1/") == true)
         #expect(held[AdapterID(platform: .irc, account: "test")]?.owner.hasPrefix("n1/") == true)
-        let doctor = try HeraldProcess(["doctor", "--config", try h.config("n3")], environment: ["HERALD_TEST_TG_TOKEN": ClusterHarness.token])
+        let doctor = try HeraldProcess(
+            ["doctor", "--config", try h.config("n3")], environment: ["HERALD_TEST_TG_TOKEN": ClusterHarness.token])
         _ = try await doctor.waitForExit()
         #expect(doctor.stdout.contains { $0.contains("adapter telegram/main runs on node n1/") }, "\(doctor.stdout)")
         #expect(doctor.stdout.contains { $0.contains("store postgresql://herald@127.0.0.1") })
@@ -56,13 +59,23 @@ struct ClusterTests {
         print("cluster: adapters taken over \(String(format: "%.1f", tookOver)) s after the kill (lease \(h.lease) s)")
 
         try await withDeadline(30, "the message sent during the gap, answered by n2") { [telegram = h.telegram] in
-            await telegram.waitFor { $0.contains { $0.method == "sendMessage" && $0.params["text"] == "echo: while nobody polls" } }
+            await telegram.waitFor {
+                $0.contains { $0.method == "sendMessage" && $0.params["text"] == "echo: while nobody polls" }
+            }
         }
-        try await alice.waitFor("herald back in #harbour") { lines in lines.filter { $0.command == "JOIN" && $0.nick == "herald" }.count >= 2 }
+        try await alice.waitFor("herald back in #harbour") { lines in
+            lines.filter { $0.command == "JOIN" && $0.nick == "herald" }.count >= 2
+        }
         try await alice.say("herald: after the takeover", to: "#harbour")
-        try await alice.waitFor("n2's IRC answer") { IRCTestClient.messages(in: $0, from: "herald", to: "#harbour").contains { $0.params[1] == "echo: alice: after the takeover" } }
+        try await alice.waitFor("n2's IRC answer") {
+            IRCTestClient.messages(in: $0, from: "herald", to: "#harbour").contains {
+                $0.params[1] == "echo: alice: after the takeover"
+            }
+        }
         let answers = h.telegram.sentMessages.compactMap { $0.params["text"] }
-        #expect(answers.filter { $0 == "echo: before the kill" }.count == 1, "the committed cursor: nothing before the kill comes again")
+        #expect(
+            answers.filter { $0 == "echo: before the kill" }.count == 1,
+            "the committed cursor: nothing before the kill comes again")
         #expect(answers.filter { $0 == "echo: while nobody polls" }.count == 1)
     }
 }
@@ -80,7 +93,9 @@ extension ClusterTests {
         }
         let second = try h.start("n2")
         defer { second.kill9() }
-        try await second.waitFor("n2 to stand by for both") { _, err in err.filter { $0.contains("another node runs this adapter") }.count == 2 }
+        try await second.waitFor("n2 to stand by for both") { _, err in
+            err.filter { $0.contains("another node runs this adapter") }.count == 2
+        }
         kill(first.process.processIdentifier, SIGTERM)
         #expect(try await first.waitForExit() == 0)
         try await second.waitFor("n2 to take both over, well within the 60 s lease", seconds: 30) { _, err in
@@ -88,7 +103,9 @@ extension ClusterTests {
         }
         h.telegram.inject(chat: 111, from: 111, text: "after the hand-over")
         try await withDeadline(30, "n2's answer") { [telegram = h.telegram] in
-            await telegram.waitFor { $0.contains { $0.method == "sendMessage" && $0.params["text"] == "echo: after the hand-over" } }
+            await telegram.waitFor {
+                $0.contains { $0.method == "sendMessage" && $0.params["text"] == "echo: after the hand-over" }
+            }
         }
     }
 
@@ -159,13 +176,18 @@ extension ClusterTests {
         }
 
         @Sendable func tgAnswered(_ calls: [FakeTelegramServer.Call]) -> Int {
-            Set(calls.filter { $0.method == "sendMessage" && $0.params["_status"] == nil }.compactMap { c in c.params["text"].map { "\(c.params["chat_id"] ?? "")|\($0)" } }).count
+            Set(
+                calls.filter { $0.method == "sendMessage" && $0.params["_status"] == nil }.compactMap { c in
+                    c.params["text"].map { "\(c.params["chat_id"] ?? "")|\($0)" }
+                }
+            ).count
         }
         try await withDeadline(300, "every Telegram message answered") { [telegram = h.telegram] in
             await telegram.waitFor { tgAnswered($0) >= users.count * rounds }
         }
         try await alice.waitFor("every IRC message answered", seconds: 300) { lines in
-            Set(channels.flatMap { c in IRCTestClient.messages(in: lines, from: "herald", to: c).map { c + "|" + $0.params[1] } }).count
+            Set(channels.flatMap { c in IRCTestClient.messages(in: lines, from: "herald", to: c).map { c + "|" + $0.params[1] } })
+                .count
                 >= channels.count * rounds
         }
 
@@ -189,12 +211,16 @@ extension ClusterTests {
             ircRepeats += texts.count - firsts.count
         }
         let logged = all.withLock { $0 }.flatMap(\.stderr).filter { $0.contains("a chunk was on the wire at a crash") }.count
-        print("cluster: 1000 messages, \(kills) kills, \(repeats) repeated replies (Telegram \(tgRepeats), IRC \(ircRepeats)), \(logged) logged resends")
+        print(
+            "cluster: 1000 messages, \(kills) kills, \(repeats) repeated replies (Telegram \(tgRepeats), IRC \(ircRepeats)), \(logged) logged resends"
+        )
         // IRC sends one line at a time (maxInFlight 1): a kill catches at most one on the wire.
         // Telegram sends to up to 10 chats at once, so a kill may catch one in each of them.
         #expect(ircRepeats <= kills, "IRC: at most one resend per kill")
         #expect(tgRepeats <= kills * 10, "Telegram: at most one resend per chat in flight per kill")
         #expect(repeats <= logged, "every repeat was logged as a resend")
-        #expect(try await store.inboxCounts()["done"] == users.count * rounds + channels.count * rounds, "every message's turn ran to the end once")
+        #expect(
+            try await store.inboxCounts()["done"] == users.count * rounds + channels.count * rounds,
+            "every message's turn ran to the end once")
     }
 }

@@ -30,7 +30,9 @@ extension StoreConfig {
         let password = try r.secret("store_password")
         if let url = try r.string("store") {
             guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
-                throw r.error("store", "'store' is a PostgreSQL URL (postgresql://user@host/db); leave it out for the SQLite file in state_dir")
+                throw r.error(
+                    "store",
+                    "'store' is a PostgreSQL URL (postgresql://user@host/db); leave it out for the SQLite file in state_dir")
             }
             if let c = URLComponents(string: url), c.password != nil {
                 throw r.error("store", "'store' holds a password; put it in 'store_password_env' or 'store_password_file'")

@@ -18,7 +18,9 @@ extension Gateway {
             do {
                 acquired = try await cluster.acquireAdapter(adapter.id, lease: lease, now: Date())
             } catch {
-                log.error("cannot reach the shared store for the adapter's lease", ["adapter": adapter.id.description, "error": "\(error)"])
+                log.error(
+                    "cannot reach the shared store for the adapter's lease",
+                    ["adapter": adapter.id.description, "error": "\(error)"])
                 acquired = false
             }
             guard acquired else {
@@ -41,10 +43,12 @@ extension Gateway {
                         if await self.stopping.sleep(for: self.renewEvery, clock: self.clock) { return }
                         do {
                             if try await cluster.acquireAdapter(adapter.id, lease: self.lease, now: Date()) { continue }
-                            self.log.warning("the adapter's lease went to another node; stopping it here", ["adapter": adapter.id.description])
+                            self.log.warning(
+                                "the adapter's lease went to another node; stopping it here", ["adapter": adapter.id.description])
                             return
                         } catch {
-                            self.log.warning("cannot renew the adapter's lease", ["adapter": adapter.id.description, "error": "\(error)"])
+                            self.log.warning(
+                                "cannot renew the adapter's lease", ["adapter": adapter.id.description, "error": "\(error)"])
                         }
                     }
                 }
@@ -65,7 +69,8 @@ extension Gateway {
     func runClusterUpkeep(_ cluster: any ClusterStore) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await cluster.listen { [inboxBell = self.inboxBell, deliveryBell = self.deliveryBell, leaseBells = self.leaseBells] signal in
+                try? await cluster.listen {
+                    [inboxBell = self.inboxBell, deliveryBell = self.deliveryBell, leaseBells = self.leaseBells] signal in
                     switch signal {
                     case .inbox: inboxBell.ring()
                     case .outbox: deliveryBell.ring()

@@ -49,7 +49,9 @@ public final class ModelPool: ModelBackend {
         return h
     }
 
-    public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws -> ModelResponse {
+    public func complete(_ request: ModelRequest, onDelta: @escaping @Sendable (String) async -> Void) async throws
+        -> ModelResponse
+    {
         let now = ContinuousClock.now
         let order = preference(for: request.sessionID)
         let down = downUntil.withLock { d in Set(order.filter { (d[$0] ?? now) > now }) }

@@ -39,43 +39,43 @@ final class ClusterHarness: Sendable {
     func config(_ name: String) throws -> String {
         let path = dir.file("\(name).toml")
         try """
-            state_dir = "\(dir.file(name))"
-            profiles_dir = "\(TestConfig.repoConfig)/profiles"
-            log_level = "info"
-            store = "\(url)"
+        state_dir = "\(dir.file(name))"
+        profiles_dir = "\(TestConfig.repoConfig)/profiles"
+        log_level = "info"
+        store = "\(url)"
 
-            [node]
-            name = "\(name)"
-            lease_seconds = \(lease)
+        [node]
+        name = "\(name)"
+        lease_seconds = \(lease)
 
-            [models.local]
-            url = "\(model.baseURL)"
-            max_tokens = 24
-            timeout_seconds = 60
+        [models.local]
+        url = "\(model.baseURL)"
+        max_tokens = 24
+        timeout_seconds = 60
 
-            [profiles.default]
-            model = "local"
-            history_tokens = 1500
+        [profiles.default]
+        model = "local"
+        history_tokens = 1500
 
-            [adapters.telegram]
-            account = "main"
-            token_env = "HERALD_TEST_TG_TOKEN"
-            api_base = "\(telegram.baseURL)"
-            allowed_users = [\(users.map(String.init).joined(separator: ", "))]
-            poll_timeout_seconds = 2
+        [adapters.telegram]
+        account = "main"
+        token_env = "HERALD_TEST_TG_TOKEN"
+        api_base = "\(telegram.baseURL)"
+        allowed_users = [\(users.map(String.init).joined(separator: ", "))]
+        poll_timeout_seconds = 2
 
-            [adapters.irc]
-            account = "test"
-            host = "127.0.0.1"
-            port = \(irc.port)
-            tls = false
-            nick = "herald"
-            channels = [\(channels.map { "\"\($0)\"" }.joined(separator: ", "))]
-            require_account = false
-            allowed_nicks = ["alice"]
-            send_rate = 200
-            send_burst = 50
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        [adapters.irc]
+        account = "test"
+        host = "127.0.0.1"
+        port = \(irc.port)
+        tls = false
+        nick = "herald"
+        channels = [\(channels.map { "\"\($0)\"" }.joined(separator: ", "))]
+        require_account = false
+        allowed_nicks = ["alice"]
+        send_rate = 200
+        send_burst = 50
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

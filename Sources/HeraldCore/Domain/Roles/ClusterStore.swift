@@ -16,7 +16,8 @@ public protocol ClusterStore: Sendable {
     /// Claims up to `newLanes` more lanes (sessions with pending messages that no live node
     /// works), renews the lanes it holds, and returns the pending entries of all of them, in
     /// id order. Entries of one session are only ever returned to the node that holds its lane.
-    func claimInbox(adapters: Set<AdapterID>, newLanes: Int, lease: TimeInterval, now: Date, limit: Int) async throws -> [InboxEntry]
+    func claimInbox(adapters: Set<AdapterID>, newLanes: Int, lease: TimeInterval, now: Date, limit: Int) async throws
+        -> [InboxEntry]
     /// Lets a lane go once it has nothing pending (a message that arrived meanwhile keeps it).
     /// Returns whether it was released.
     @discardableResult
