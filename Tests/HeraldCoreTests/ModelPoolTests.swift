@@ -6,12 +6,14 @@ import Testing
 /// `urls = [...]`: one model on several servers. Each session keeps to one server (on every
 /// node alike), moves only while that server is down, and comes back when it is up.
 @Suite struct ModelPoolTests {
-    /// A pool over `servers`, as one node builds it from the config.
-    func pool(_ servers: [StubOpenAIServer], pause: Duration = .seconds(30)) -> ModelPool {
+    /// A pool over `servers`, as one node builds it from the config; `down` members keep their
+    /// place (their URL in the hash) but reach a port that refuses connections.
+    func pool(_ servers: [StubOpenAIServer], down: [Int: ClosedPort] = [:], pause: Duration = .seconds(30)) -> ModelPool {
         ModelPool(
             name: "local",
-            members: servers.map {
-                ($0.baseURL, OpenAIBackend(config: ModelConfig(name: "local", url: $0.baseURL, maxTokens: 8, timeoutSeconds: 5)))
+            members: servers.enumerated().map { i, s in
+                let url = down[i].map { "http://127.0.0.1:\($0.port)/v1" } ?? s.baseURL
+                return (s.baseURL, OpenAIBackend(config: ModelConfig(name: "local", url: url, maxTokens: 8, timeoutSeconds: 5)))
             },
             pause: pause)
     }
@@ -46,8 +48,10 @@ import Testing
 
         // The server of session-1 goes down: its sessions move, the others stay.
         let down = try #require(before["session-1"]?.first)
-        servers[down].stop()
-        for s in sessions { try await ask(nodeA, s) }
+        let closed = try ClosedPort()
+        defer { closed.release() }
+        let nodeC = pool(servers, down: [down: closed])
+        for s in sessions { try await ask(nodeC, s) }
         let after = seen(servers)
         for (s, home) in zip(sessions, homes) {
             let now = after[s]!.subtracting([home])
@@ -63,10 +67,15 @@ import Testing
     }
 
     @Test func whenEveryServerIsDownTheTurnSaysTheModelIsUnavailable() async throws {
-        let servers = try (0..<2).map { _ in try StubOpenAIServer() }
-        servers.forEach { $0.stop() }
+        let closed = try (0..<2).map { _ in try ClosedPort() }
+        let p = ModelPool(
+            name: "local",
+            members: closed.map { c in
+                let url = "http://127.0.0.1:\(c.port)/v1"
+                return (url, OpenAIBackend(config: ModelConfig(name: "local", url: url, maxTokens: 8, timeoutSeconds: 5)))
+            })
         do {
-            try await ask(pool(servers), "s")
+            try await ask(p, "s")
             Issue.record("a pool with no server up answered")
         } catch let e as ModelError {
             #expect(e.code == .unavailable)
@@ -74,17 +83,22 @@ import Testing
     }
 
     @Test func aServerThatIsBackGetsItsSessionsBack() async throws {
-        let first = try StubOpenAIServer()
-        let port = first.port
+        let closed = try ClosedPort()
         let other = try StubOpenAIServer()
         defer { other.stop() }
-        let p = pool([first, other], pause: .milliseconds(1))
-        // A session whose first choice is `first`.
-        let session = try #require((1...200).map { "s\($0)" }.first { p.preference(for: $0).first == first.baseURL })
-        first.stop()
+        let key = "http://127.0.0.1:\(closed.port)/v1"
+        let p = ModelPool(
+            name: "local",
+            members: [key, other.baseURL].map {
+                ($0, OpenAIBackend(config: ModelConfig(name: "local", url: $0, maxTokens: 8, timeoutSeconds: 5)))
+            },
+            pause: .milliseconds(1))
+        // A session whose first choice is the server that is down.
+        let session = try #require((1...200).map { "s\($0)" }.first { p.preference(for: $0).first == key })
         try await ask(p, session)
         #expect(other.requests.count == 1, "while its server is down the session is answered by the other")
-        let back = try StubOpenAIServer(port: port)
+        closed.release()
+        let back = try StubOpenAIServer(port: closed.port)
         defer { back.stop() }
         try await ask(p, session)
         #expect(back.requests.count == 1, "once it is back the session returns to its own server (its cache)")

@@ -65,10 +65,9 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases) func modelServerDownTellsTheUserKeepsTheMessageAndAnswersWhenBack(store kind: StoreKind) async throws {
-        // Take a free port, then stop the server: the model is down.
-        let probe = try StubOpenAIServer()
-        let port = probe.port
-        probe.stop()
+        // A port that refuses connections and that no parallel test can take: the model is down.
+        let down = try ClosedPort()
+        let port = down.port
         var settings = GatewaySettings()
         settings.modelBackoff = Backoff(base: .milliseconds(50), cap: .milliseconds(200))
         let adapter = ScriptedAdapter(allowed: ["alice"])
@@ -79,6 +78,7 @@ import Testing
         #expect(adapter.delivered.first?.message.isNotice == true)
         #expect(adapter.texts(in: "A").first?.contains("not reachable") == true)
 
+        down.release()
         let model = try StubOpenAIServer(port: port)
         defer { model.stop() }
         try await adapter.waitFor("the answer once the model is back") { $0.contains { $0.message.text == "echo: are you up?" } }
