@@ -97,8 +97,8 @@ import Testing
         let session = try #require((1...200).map { "s\($0)" }.first { p.preference(for: $0).first == key })
         try await ask(p, session)
         #expect(other.requests.count == 1, "while its server is down the session is answered by the other")
-        closed.release()
         let back = try StubOpenAIServer(port: closed.port)
+        closed.release()
         defer { back.stop() }
         try await ask(p, session)
         #expect(back.requests.count == 1, "once it is back the session returns to its own server (its cache)")

@@ -78,8 +78,8 @@ import Testing
         #expect(adapter.delivered.first?.message.isNotice == true)
         #expect(adapter.texts(in: "A").first?.contains("not reachable") == true)
 
-        down.release()
         let model = try StubOpenAIServer(port: port)
+        down.release()
         defer { model.stop() }
         try await adapter.waitFor("the answer once the model is back") { $0.contains { $0.message.text == "echo: are you up?" } }
         await h.shutdown()

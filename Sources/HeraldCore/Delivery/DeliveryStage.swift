@@ -74,7 +74,8 @@ final class DeliveryStage: Sendable {
     /// Delivers until the gateway stops and nothing it must still send is due.
     func run() async {
         await withDiscardingTaskGroup { group in
-            while true {
+            // Cancelled: stop at once (every wait below returns at once once cancelled).
+            while !Task.isCancelled {
                 let ids = ownership.current
                 // Only a claim made after the lanes finished has seen every reply they wrote.
                 let lanesWereDone = lanesDone.isSet

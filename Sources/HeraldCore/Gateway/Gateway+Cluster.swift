@@ -79,7 +79,8 @@ extension Gateway {
                 }
             }
             group.addTask {
-                while !(await self.stopping.sleep(for: self.renewEvery, clock: self.clock)) {
+                // A cancelled sleep returns at once: without the check this would spin.
+                while !Task.isCancelled, !(await self.stopping.sleep(for: self.renewEvery, clock: self.clock)) {
                     do {
                         try await cluster.renewLeases(lease: self.lease, now: Date())
                     } catch {

@@ -269,6 +269,9 @@ public final class Gateway: Sendable {
                     if !stopSeenBeforeFetch { continue }  // fetch once more, now that the stop is known
                 }
                 await inboxBell.wait()
+                // Cancelled (the process is going, at once): a cancelled wait returns at once,
+                // so looping on would spin.
+                if Task.isCancelled { break }
             }
         }
         lanesDone.set()

@@ -100,7 +100,7 @@ struct GatewayHarness {
         adapters: [any ChatAdapter], models: [String: String], profiles: [Profile], bindings: [Binding] = [],
         settings: GatewaySettings = GatewaySettings(), maxTokens: Int = 16, wallClock: any WallClock = SystemWallClock(),
         store: (any Store)? = nil, delegates: Int = 2, slots: [Int]? = nil, storeKind: StoreKind = .sqlite,
-        providers: [any ToolProvider] = []
+        providers: [any ToolProvider] = [], cluster: (any ClusterStore)? = nil
     ) throws {
         let store = try store ?? storeKind.make(dir.file("herald.sqlite"))
         self.store = store
@@ -115,7 +115,7 @@ struct GatewayHarness {
             store: store, adapters: adapters, agent: Agent(backends: named, tools: tools, providers: providers),
             profiles: Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) }),
             router: Router(bindings: bindings, defaultProfile: profiles[0].name), access: AccessControl(store: store, config: AccessConfig()),
-            settings: settings, wallClock: wallClock)
+            settings: settings, wallClock: wallClock, cluster: cluster)
         let gateway = self.gateway
         task = Task { try await gateway.run() }
     }

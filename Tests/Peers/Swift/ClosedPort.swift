@@ -3,7 +3,9 @@ import Synchronization
 
 /// A loopback port that refuses every connection (a server that is down) and that no other
 /// test can take meanwhile: a TCP socket bound to it without listening. Stopping a server and
-/// reusing its port later races every other test binding port 0; this does not.
+/// reusing its port later races every other test binding port 0; this does not. The server
+/// that comes back binds the port while it is still held (both sockets set SO_REUSEADDR and
+/// this one never listens), and only then is it released: no moment is left for anyone else.
 public final class ClosedPort: Sendable {
     public let port: Int
     private let fd: Int32
@@ -16,6 +18,8 @@ public final class ClosedPort: Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
         guard fd >= 0, bound == 0 else {
             close(fd)
@@ -28,8 +32,7 @@ public final class ClosedPort: Sendable {
         port = Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// The server is back: gives the port up for a server to bind at once (the kernel hands a
-    /// port-0 bind a random port, so the moment between is no race worth having).
+    /// Gives the port up, once the server that came back is listening on it.
     public func release() {
         if open.withLock({ o in
             defer { o = false }; return o

@@ -15,6 +15,7 @@ extension InMemoryStore {
         }
         for u in updates { cursors["\(u.adapter)/\(u.key)"] = (u.value, Date()) }
         for v in values { adapterValues["\(v.adapter)/\(v.key)"] = (v.value, Date()) }
+        if !fresh.isEmpty { signal(.inbox) }
         return fresh
     }
 
@@ -109,7 +110,8 @@ extension InMemoryStore {
     // MARK: Outbox
 
     func insertOutbox(_ messages: [OutboundMessage]) -> [Int64] {
-        messages.map { m in
+        if !messages.isEmpty { signal(.outbox) }
+        return messages.map { m in
             let now = Date()
             let id = newID()
             outbox.append(OutboxRow(id: id, message: m, nextAttempt: now, createdAt: now, updatedAt: now))

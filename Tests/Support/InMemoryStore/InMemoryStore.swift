@@ -73,6 +73,10 @@ public actor InMemoryStore: Store {
     var drafts: [String: Job] = [:]
     var approvals: [ApprovalRequest] = []
     var artifacts: [Artifact] = []
+    // Several nodes on this one store (InMemoryStore+Cluster.swift).
+    var lanes: [String: (owner: String, expires: Date)] = [:]
+    var adapterLeases: [AdapterID: (owner: String, expires: Date)] = [:]
+    var watchers: [UUID: @Sendable (ClusterSignal) -> Void] = [:]
 
     public init() {}
 
