@@ -124,8 +124,8 @@ final class PostgresConnection: SQLDatabase {
         }
     }
 
-    var lastInsertID: Int64 {
-        get throws { try query("SELECT lastval()").first?.first?.int ?? 0 }
+    func insert(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
+        try query(sql + " RETURNING id", params).first?.first?.int
     }
 
     /// A read-committed transaction; claims lock what they take (`FOR UPDATE SKIP LOCKED`,

@@ -12,8 +12,9 @@ protocol SQLDatabase: AnyObject {
     /// Runs one statement with `?` placeholders, returning its rows.
     @discardableResult
     func query(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]]
-    /// The id the last INSERT of this connection gave its row.
-    var lastInsertID: Int64 { get throws }
+    /// Runs one INSERT into a table with an `id` key; the new row's id, or nil when it inserted
+    /// nothing (`ON CONFLICT DO NOTHING`). One round trip on PostgreSQL (`RETURNING id`).
+    func insert(_ sql: String, _ params: [SQLValue]) throws -> Int64?
     /// Rows the last INSERT, UPDATE or DELETE touched.
     var changes: Int { get }
     /// Runs `body` in one transaction; a nested call joins the outer one.

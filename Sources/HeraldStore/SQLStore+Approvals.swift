@@ -7,7 +7,7 @@ extension SQLStore {
 
     public func saveApproval(_ request: ApprovalRequest) throws -> ApprovalRequest {
         let checkpoint = String(decoding: try encoder.encode(request.checkpoint), as: UTF8.self)
-        try db.query(
+        let id = try db.insert(
             """
             INSERT INTO approvals (inbox_id, conversation, owner, tool, arguments, created_at, expires_at, checkpoint)
             VALUES (?,?,?,?,?,?,?,?)
@@ -17,7 +17,7 @@ extension SQLStore {
                 .real(request.createdAt.timeIntervalSince1970), .real(request.expiresAt.timeIntervalSince1970), .text(checkpoint),
             ])
         var saved = request
-        saved.id = try db.lastInsertID
+        saved.id = id ?? 0
         return saved
     }
 

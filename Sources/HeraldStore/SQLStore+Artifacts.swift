@@ -16,7 +16,7 @@ extension SQLStore {
                 [.text(a.owner), .text(a.contentHash)])
             if let row = existing.first, let found = Self.artifact(from: row) { return (found, false) }
             let now = Date().timeIntervalSince1970
-            try db.query(
+            let id = try db.insert(
                 """
                 INSERT INTO artifacts (owner, kind, source, canonical_url, title, author, published, content_hash, file_path, mime_type,
                     text, category, tags, summary, status, error, created_at, updated_at)
@@ -26,7 +26,7 @@ extension SQLStore {
                  .text(a.contentHash), a.filePath.sql, a.mimeType.sql, .text(a.text), a.category.sql, .text(a.tags.joined(separator: ", ")),
                  a.summary.sql, .text(a.status.rawValue), a.error.sql, .real(now), .real(now)])
             var saved = a
-            saved.id = try db.lastInsertID
+            saved.id = id ?? 0
             return (saved, true)
         }
     }

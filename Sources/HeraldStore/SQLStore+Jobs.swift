@@ -104,13 +104,13 @@ extension SQLStore {
     public func claimJobRun(_ job: Job, scheduledFor: Date, event: InboundMessage) throws -> InboxEntry? {
         let now = Date().timeIntervalSince1970
         return try db.transaction {
-            try db.query(
-                """
-                INSERT INTO job_runs (job_id, scheduled_for, state, claimed_at) VALUES (?, ?, 'claimed', ?)
-                ON CONFLICT (job_id, scheduled_for) DO NOTHING
-                """, [.int(job.id), .real(scheduledFor.timeIntervalSince1970), .real(now)])
-            guard db.changes == 1 else { return nil }
-            let run = try db.lastInsertID
+            guard
+                let run = try db.insert(
+                    """
+                    INSERT INTO job_runs (job_id, scheduled_for, state, claimed_at) VALUES (?, ?, 'claimed', ?)
+                    ON CONFLICT (job_id, scheduled_for) DO NOTHING
+                    """, [.int(job.id), .real(scheduledFor.timeIntervalSince1970), .real(now)])
+            else { return nil }
             guard let entry = try commitInbound([event], cursors: []).first else { return nil }
             try db.query("UPDATE job_runs SET inbox_id = ? WHERE id = ?", [.int(entry.id), .int(run)])
             return entry

@@ -180,14 +180,14 @@ extension SQLStore {
         if !messages.isEmpty { try signal(.outbox) }
         return try messages.map { m in
             let payload = String(decoding: try encoder.encode(m), as: UTF8.self)
-            try db.query(
+            let id = try db.insert(
                 """
                 INSERT INTO outbox (platform, account, conversation, payload, inbox_id, next_attempt_at, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.conversation.key),
                  .text(payload), m.inboxID.map { .int($0) } ?? .null, .real(now), .real(now), .real(now)])
-            return try db.lastInsertID
+            return id ?? 0
         }
     }
 }

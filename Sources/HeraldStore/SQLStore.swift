@@ -134,14 +134,14 @@ public actor SQLStore: Store {
             var fresh: [InboxEntry] = []
             for m in messages {
                 let payload = String(decoding: try encoder.encode(m), as: UTF8.self)
-                try db.query(
+                let id = try db.insert(
                     """
                     INSERT INTO inbox (platform, account, event_id, conversation, sender_id, payload, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, account, event_id) DO NOTHING
                     """,
                     [.text(m.conversation.platform.rawValue), .text(m.conversation.account), .text(m.eventID),
                      .text(m.conversation.key), .text(m.sender.id), .text(payload), .real(now)])
-                if db.changes > 0 { fresh.append(InboxEntry(id: try db.lastInsertID, message: m)) }
+                if let id { fresh.append(InboxEntry(id: id, message: m)) }
             }
             for c in cursors {
                 try db.query(

@@ -102,7 +102,10 @@ final class SQLiteConnection: SQLDatabase {
         return rows
     }
 
-    var lastInsertID: Int64 { sqlite3_last_insert_rowid(db) }
+    func insert(_ sql: String, _ params: [SQLValue]) throws -> Int64? {
+        try query(sql, params)
+        return changes > 0 ? sqlite3_last_insert_rowid(db) : nil
+    }
     var changes: Int { Int(sqlite3_changes(db)) }
 
     /// Runs `body` in an IMMEDIATE transaction (the write lock is taken up front, so two
