@@ -43,8 +43,8 @@ extension SQLStore: ClusterStore {
     {
         guard !adapters.isEmpty else { return [] }
         let t = now.timeIntervalSince1970
-        let keys = adapters.map { $0.platform.rawValue + "/" + $0.account }.sorted()
-        let inAdapters = "platform || '/' || account IN (\(Array(repeating: "?", count: keys.count).joined(separator: ",")))"
+        let (inAdapters, keys) = Self.inAdapters(adapters)
+        let (inAdaptersOfI, _) = Self.inAdapters(adapters, table: "i.")
         let rows: [[SQLValue]] = try db.transaction {
             try db.query("UPDATE lanes SET expires_at = ? WHERE owner = ?", [.real(t + lease), .text(owner)])
             if newLanes > 0 {
@@ -63,26 +63,17 @@ extension SQLStore: ClusterStore {
                     ON CONFLICT (conversation) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
                     WHERE lanes.owner = excluded.owner OR lanes.expires_at < ?
                     """,
-                    [.text(owner), .real(t + lease)] + keys.map { .text($0) } + [.real(t), .int(Int64(newLanes)), .real(t)])
+                    [.text(owner), .real(t + lease)] + keys + [.real(t), .int(Int64(newLanes)), .real(t)])
             }
             return try db.query(
                 """
                 SELECT i.id, i.payload, i.attempts FROM inbox i JOIN lanes l ON l.conversation = i.conversation
-                WHERE l.owner = ? AND i.state = 'pending' AND i.\(inAdapters.replacingOccurrences(of: "account", with: "i.account"))
+                WHERE l.owner = ? AND i.state = 'pending' AND \(inAdaptersOfI)
                 ORDER BY i.id LIMIT ?
                 """,
-                [.text(owner)] + keys.map { .text($0) } + [.int(Int64(limit))])
+                [.text(owner)] + keys + [.int(Int64(limit))])
         }
-        return try rows.compactMap { r in
-            guard let id = r[0].int, let payload = r[1].string else { return nil }
-            do {
-                let m = try decoder.decode(InboundMessage.self, from: Data(payload.utf8))
-                return InboxEntry(id: id, message: m, attempts: Int(r[2].int ?? 0))
-            } catch {
-                try closeInbox(id, as: .failed, error: "undecodable payload: \(error)")
-                return nil
-            }
-        }
+        return try inboxEntries(rows)
     }
 
     @discardableResult
@@ -102,7 +93,7 @@ extension SQLStore: ClusterStore {
             try db.query("UPDATE adapter_leases SET expires_at = ? WHERE owner = ?", [.real(until), .text(owner)])
             try db.query(
                 "UPDATE outbox SET claim_expires = ? WHERE claimed_by = ? AND state = 'sending'",
-                [.real(max(until, now.timeIntervalSince1970 + Self.claimLease)), .text(owner)])
+                [.real(now.timeIntervalSince1970 + Self.claimLease), .text(owner)])
         }
     }
 

@@ -223,15 +223,27 @@ public actor SQLStore: Store {
     public func pendingInbox(after id: Int64, adapters: Set<AdapterID>, limit: Int) throws -> [InboxEntry] {
         guard !adapters.isEmpty else { return [] }
         // One query over all adapters, so `limit` and the id order hold across them.
-        let keys = adapters.map { $0.platform.rawValue + "/" + $0.account }.sorted()
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let (filter, keys) = Self.inAdapters(adapters)
         let rows = try db.query(
             """
             SELECT id, payload, attempts FROM inbox
-            WHERE state = 'pending' AND id > ? AND platform || '/' || account IN (\(placeholders))
+            WHERE state = 'pending' AND id > ? AND \(filter)
             ORDER BY id LIMIT ?
             """,
-            [.int(id)] + keys.map { .text($0) } + [.int(Int64(limit))])
+            [.int(id)] + keys + [.int(Int64(limit))])
+        return try inboxEntries(rows)
+    }
+
+    /// `platform || '/' || account IN (?, ...)` over `adapters` (columns of `table`, e.g. "i."),
+    /// and the values to bind to it.
+    static func inAdapters(_ adapters: Set<AdapterID>, table: String = "") -> (sql: String, values: [SQLValue]) {
+        let keys = adapters.map { $0.platform.rawValue + "/" + $0.account }.sorted()
+        let marks = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        return ("\(table)platform || '/' || \(table)account IN (\(marks))", keys.map { .text($0) })
+    }
+
+    /// Inbox entries from rows of (id, payload, attempts).
+    func inboxEntries(_ rows: [[SQLValue]]) throws -> [InboxEntry] {
         var result: [InboxEntry] = []
         for r in rows {
             guard let id = r[0].int, let payload = r[1].string else { continue }
